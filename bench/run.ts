@@ -1,0 +1,16 @@
+/** Runs every benchmark and prints one markdown table: `npm run bench`. */
+import { benchFraming } from './framing.bench.js';
+import type { BenchFunction, BenchResult } from './types.js';
+
+const benches: BenchFunction[] = [benchFraming];
+
+function toMarkdown(results: BenchResult[]): string {
+  const rows = results.map(
+    (r) => `| ${r.name} | ${r.value} | ${r.unit} | ${r.baseline ?? ''} | ${r.ratio ?? ''} |`,
+  );
+  return ['| bench | value | unit | baseline | ratio |', '|---|---:|---|---|---:|', ...rows].join('\n');
+}
+
+const results: BenchResult[] = [];
+for (const bench of benches) results.push(...(await bench()));
+console.log(toMarkdown(results));
