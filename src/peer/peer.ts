@@ -1,0 +1,282 @@
+/**
+ * One established peer connection: frames in and out over the TLS socket, ping/pong liveness and
+ * latency, the peer's reported ledger range, traffic counters and resource charges. It knows
+ * nothing of other peers; the overlay listens to its events.
+ */
+import { EventEmitter } from 'node:events';
+import { randomInt } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { decodeMessage, DecodeError, encodeMessage, hasField, isKnownType, type PeerMessage } from '../protocol/codec.js';
+import { encodeFrame, FrameDecoder, FrameError, type RawFrame } from '../protocol/framing.js';
+import type { Features, ProtocolVersion } from '../protocol/handshake.js';
+import { formatVersion } from '../protocol/handshake.js';
+import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
+import type { MessageMap, TMPing, TMStatusChange } from '../protocol/messages.js';
+import { PingType, toNumber } from '../protocol/messages.js';
+import { Charge, type ChargeKind, DEFAULT_RESOURCE_LIMITS, ResourceBalance, type ResourceLimits } from './resource.js';
+import { TrafficStats } from './traffic.js';
+
+export type Direction = 'in' | 'out';
+
+/** What the handshake established about the other side. */
+export interface PeerInfo {
+  publicKey: Buffer;
+  n9: string;
+  direction: Direction;
+  remoteIp: string;
+  remotePort: number;
+  /** The port the peer listens on, when known: the one we dialled, or one it advertised and we verified. */
+  listeningPort?: number;
+  /** User-Agent (inbound) or Server (outbound) header. */
+  version: string;
+  protocol: ProtocolVersion;
+  features: Features;
+  /** Value of the peer's Crawl header ("public" means it may be listed with its address). */
+  crawl: string;
+  networkId?: number;
+  serverDomain?: string;
+  instanceCookie?: string;
+  closedLedger?: Buffer;
+  previousLedger?: Buffer;
+  /** Fixed, cluster or reserved peers are exempt from slot limits. */
+  fixed?: boolean;
+  cluster?: boolean;
+  reserved?: boolean;
+}
+
+export interface PeerOptions {
+  /** Ping period, rippled: 60 s. A ping still unanswered at the next tick ends the connection. */
+  pingIntervalMs: number;
+  /** Frames waiting to be written above which the queue counts as large (rippled: 128). */
+  sendQueueTarget: number;
+  /** Ticks in a row with a large send queue before disconnecting (rippled: 4). */
+  sendQueueIntervals: number;
+  maxFrameBytes: number;
+  resource: ResourceLimits;
+  log?: PeerLog;
+}
+
+export interface PeerLog {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export const DEFAULT_PEER_OPTIONS: PeerOptions = {
+  pingIntervalMs: 60_000,
+  sendQueueTarget: 128,
+  sendQueueIntervals: 4,
+  maxFrameBytes: 64 * 1024 * 1024,
+  resource: DEFAULT_RESOURCE_LIMITS,
+};
+
+/** What the peer last told us of its ledgers (TMStatusChange). */
+export interface PeerLedgerStatus {
+  status?: number;
+  event?: number;
+  ledgerSeq?: number;
+  ledgerHash?: Buffer;
+  previousHash?: Buffer;
+  firstSeq?: number;
+  lastSeq?: number;
+  networkTime?: number;
+  updatedAt: number;
+}
+
+export interface PeerEvents {
+  message: [msg: PeerMessage, frame: RawFrame];
+  status: [status: PeerLedgerStatus];
+  latency: [ms: number];
+  close: [reason: string];
+}
+
+let nextPeerId = 1;
+
+export class Peer extends EventEmitter<PeerEvents> {
+  readonly id = nextPeerId++;
+  readonly connectedAt = Date.now();
+  readonly traffic = new TrafficStats();
+  readonly resource: ResourceBalance;
+  latencyMs: number | undefined;
+  ledger: PeerLedgerStatus = { updatedAt: 0 };
+  closed = false;
+  closeReason: string | undefined;
+
+  private readonly decoder: FrameDecoder;
+  private readonly opts: PeerOptions;
+  private readonly timer: NodeJS.Timeout;
+  private pendingPing: { seq: number; sentAt: number } | undefined;
+  private pendingWrites = 0;
+  private largeSendQueueTicks = 0;
+  private initialBytes: Buffer | undefined;
+
+  constructor(
+    readonly info: PeerInfo,
+    private readonly socket: Duplex,
+    initialBytes: Buffer,
+    opts: Partial<PeerOptions> = {},
+  ) {
+    super();
+    this.opts = { ...DEFAULT_PEER_OPTIONS, ...opts };
+    this.resource = new ResourceBalance(this.opts.resource);
+    this.decoder = new FrameDecoder({ compression: info.features.compression, maxFrameBytes: this.opts.maxFrameBytes });
+    this.timer = setInterval(() => this.onTimer(), this.opts.pingIntervalMs);
+    this.timer.unref();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.close(`socket error: ${err.message}`));
+    socket.on('close', () => this.close('connection closed by peer'));
+    socket.on('end', () => this.close('connection closed by peer'));
+    this.initialBytes = initialBytes;
+  }
+
+  /** Begin reading, once the owner has attached its listeners: first the bytes that came with the HTTP head. */
+  start(): void {
+    const first = this.initialBytes;
+    this.initialBytes = undefined;
+    if (first?.length) this.onData(first);
+    this.socket.resume(); // the handshake paused it after reading the HTTP head
+  }
+
+  get uptimeSeconds(): number {
+    return Math.floor((Date.now() - this.connectedAt) / 1000);
+  }
+
+  get protocolName(): string {
+    return formatVersion(this.info.protocol);
+  }
+
+  get sendQueueLength(): number {
+    return this.pendingWrites;
+  }
+
+  /** "min-max" from the last status change, or undefined. */
+  get completeLedgers(): string | undefined {
+    const { firstSeq, lastSeq } = this.ledger;
+    return firstSeq !== undefined && lastSeq !== undefined && firstSeq <= lastSeq ? `${firstSeq}-${lastSeq}` : undefined;
+  }
+
+  send<K extends MessageTypeName>(name: K, message: MessageMap[K]): void {
+    this.sendRaw(MessageType[name], encodeMessage(name, message));
+  }
+
+  /** Send an already-encoded payload (relay path: no re-encoding). */
+  sendRaw(type: number, payload: Buffer): void {
+    if (this.closed) return;
+    const frame = encodeFrame(type, payload, this.info.features.compression);
+    this.traffic.record('out', type, frame.length);
+    this.pendingWrites++;
+    this.socket.write(frame, () => {
+      this.pendingWrites--;
+    });
+  }
+
+  /** Charge the peer; past the drop threshold it is disconnected. Returns false once dropped. */
+  charge(kind: ChargeKind, why: string): boolean {
+    const outcome = this.resource.charge(kind.cost);
+    if (outcome === 'drop') {
+      this.opts.log?.warn({ peer: this.info.n9, balance: this.resource.balance, why }, 'resource limit reached, dropping peer');
+      this.close(`resource limit: ${why}`);
+      return false;
+    }
+    if (outcome === 'warn') this.opts.log?.info({ peer: this.info.n9, balance: this.resource.balance, why }, 'peer charged heavily');
+    return true;
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    clearInterval(this.timer);
+    this.socket.removeAllListeners('data');
+    this.socket.on('error', () => {});
+    this.socket.end();
+    // A peer that stops reading must not keep the socket (and its buffers) forever.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.emit('close', reason);
+  }
+
+  /** Send a ping now (the timer also does this every interval). */
+  ping(): void {
+    const seq = randomInt(0, 2 ** 32 - 1);
+    this.pendingPing = { seq, sentAt: performance.now() };
+    this.send('PING', { type: PingType.PING, seq });
+  }
+
+  private onTimer(): void {
+    if (this.closed) return;
+    if (this.pendingWrites >= this.opts.sendQueueTarget) {
+      if (++this.largeSendQueueTicks >= this.opts.sendQueueIntervals) return this.close('Large send queue');
+    } else {
+      this.largeSendQueueTicks = 0;
+    }
+    if (this.pendingPing) return this.close('Ping Timeout');
+    this.ping();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let frames: RawFrame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      const reason = err instanceof FrameError ? err.message : String(err);
+      this.opts.log?.warn({ peer: this.info.n9, err: reason }, 'bad frame from peer');
+      return this.close(`bad frame: ${reason}`);
+    }
+    for (const frame of frames) {
+      if (this.closed) return;
+      this.onFrame(frame);
+    }
+  }
+
+  private onFrame(frame: RawFrame): void {
+    this.traffic.record('in', frame.type, frame.wireBytes);
+    if (!this.charge(Charge.trivial, 'message')) return;
+    if (!isKnownType(frame.type)) {
+      this.opts.log?.debug({ peer: this.info.n9, type: frame.type }, 'skipping unknown message type');
+      return;
+    }
+    let msg: PeerMessage;
+    try {
+      msg = decodeMessage(frame.type, frame.payload);
+    } catch (err) {
+      const reason = err instanceof DecodeError ? err.message : String(err);
+      this.opts.log?.warn({ peer: this.info.n9, err: reason }, 'undecodable message from peer');
+      return this.close(`malformed message: ${reason}`);
+    }
+    if (msg.name === 'PING') this.onPing(msg.message);
+    else if (msg.name === 'STATUS_CHANGE') this.onStatusChange(msg.message);
+    this.emit('message', msg, frame);
+  }
+
+  private onPing(m: TMPing): void {
+    if (m.type === PingType.PING) {
+      // Answering costs us a write, so rippled charges a ping as a moderate burden.
+      if (!this.charge(Charge.moderate, 'ping')) return;
+      const pong: TMPing = { type: PingType.PONG };
+      if (hasField(m, 'seq')) pong.seq = m.seq;
+      this.send('PING', pong);
+      return;
+    }
+    if (this.pendingPing && hasField(m, 'seq') && m.seq === this.pendingPing.seq) {
+      const rtt = performance.now() - this.pendingPing.sentAt;
+      this.pendingPing = undefined;
+      this.latencyMs = this.latencyMs === undefined ? rtt : (this.latencyMs * 7 + rtt) / 8;
+      this.emit('latency', this.latencyMs);
+    }
+  }
+
+  private onStatusChange(m: TMStatusChange): void {
+    const next: PeerLedgerStatus = { ...this.ledger, updatedAt: Date.now() };
+    if (hasField(m, 'newStatus')) next.status = m.newStatus;
+    if (hasField(m, 'newEvent')) next.event = m.newEvent;
+    if (hasField(m, 'ledgerSeq')) next.ledgerSeq = m.ledgerSeq;
+    if (hasField(m, 'ledgerHash') && m.ledgerHash?.length === 32) next.ledgerHash = m.ledgerHash;
+    if (hasField(m, 'ledgerHashPrevious') && m.ledgerHashPrevious?.length === 32) next.previousHash = m.ledgerHashPrevious;
+    if (hasField(m, 'firstSeq')) next.firstSeq = m.firstSeq;
+    if (hasField(m, 'lastSeq')) next.lastSeq = m.lastSeq;
+    if (hasField(m, 'networkTime')) next.networkTime = toNumber(m.networkTime);
+    this.ledger = next;
+    this.emit('status', next);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * IP address facts the handshake and discovery rules depend on: which addresses are public,
+ * how endpoints are written ("ip:port", "[v6]:port"), and v4-mapped v6 normalisation.
+ */
+import { isIP } from 'node:net';
+
+export interface IpEndpoint {
+  ip: string;
+  port: number;
+}
+
+/** "::ffff:1.2.3.4" → "1.2.3.4"; other addresses unchanged. */
+export function normalizeIp(ip: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return m ? m[1]! : ip;
+}
+
+function v4Octets(ip: string): number[] {
+  return ip.split('.').map(Number);
+}
+
+/** Expand an IPv6 address to its 8 16-bit groups; undefined when malformed. */
+export function v6Groups(ip: string): number[] | undefined {
+  if (isIP(ip) !== 6) return undefined;
+  let text = ip;
+  const tail: number[] = [];
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const o = v4Octets(v4[1]!);
+    tail.push((o[0]! << 8) | o[1]!, (o[2]! << 8) | o[3]!);
+    text = text.slice(0, -v4[1]!.length);
+    if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1);
+  }
+  const [head, rest] = text.split('::') as [string, string | undefined];
+  const parse = (s: string) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
+  const h = parse(head);
+  const r = rest === undefined ? [] : parse(rest);
+  const fill = 8 - tail.length - h.length - r.length;
+  return [...h, ...new Array(rest === undefined ? 0 : fill).fill(0), ...r, ...tail];
+}
+
+/** Not private (RFC 1918 / ULA), loopback, link-local, multicast, unspecified or reserved: rippled's isPublic. */
+export function isPublicIp(address: string): boolean {
+  const ip = normalizeIp(address);
+  const family = isIP(ip);
+  if (family === 4) {
+    const [a, b] = v4Octets(ip) as [number, number, number, number];
+    if (a === 0 || a === 10 || a === 127) return false;
+    if (a === 169 && b === 254) return false;
+    if (a === 172 && b >= 16 && b <= 31) return false;
+    if (a === 192 && b === 168) return false;
+    if (a === 100 && b >= 64 && b <= 127) return false; // carrier-grade NAT
+    if (a >= 224) return false; // multicast and reserved
+    return true;
+  }
+  if (family === 6) {
+    const g = v6Groups(ip)!;
+    if (g.every((x) => x === 0)) return false; // ::
+    if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return false; // ::1
+    if ((g[0]! & 0xfe00) === 0xfc00) return false; // fc00::/7 unique local
+    if ((g[0]! & 0xffc0) === 0xfe80) return false; // fe80::/10 link local
+    if ((g[0]! & 0xff00) === 0xff00) return false; // multicast
+    return true;
+  }
+  return false;
+}
+
+export function isUnspecifiedIp(address: string): boolean {
+  const ip = normalizeIp(address);
+  return ip === '0.0.0.0' || (isIP(ip) === 6 && v6Groups(ip)!.every((x) => x === 0));
+}
+
+export function isLoopbackIp(address: string): boolean {
+  const ip = normalizeIp(address);
+  if (isIP(ip) === 4) return ip.startsWith('127.');
+  const g = v6Groups(ip);
+  return !!g && g.slice(0, 7).every((x) => x === 0) && g[7] === 1;
+}
+
+/** "1.2.3.4:51235" or "[::1]:51235". */
+export function formatEndpoint(ip: string, port: number): string {
+  const addr = normalizeIp(ip);
+  return isIP(addr) === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+/** Parse "ip:port" / "[v6]:port" (an IP, not a name); undefined when malformed or port not 1..65535. */
+export function parseEndpoint(text: string): IpEndpoint | undefined {
+  let ip: string;
+  let portText: string;
+  const v6 = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text);
+  if (v6) {
+    ip = v6[1]!;
+    portText = v6[2]!;
+  } else {
+    const i = text.lastIndexOf(':');
+    if (i <= 0) return undefined;
+    ip = text.slice(0, i);
+    portText = text.slice(i + 1);
+    if (isIP(ip) !== 4 || !/^\d{1,5}$/.test(portText)) return undefined;
+  }
+  if (isIP(ip) === 0) return undefined;
+  const port = Number(portText);
+  if (port < 1 || port > 65535) return undefined;
+  return { ip: normalizeIp(ip), port };
+}
+
+/** Two spellings of one address compare equal (v4-mapped v6 vs v4, zero compression in v6). */
+export function sameIp(a: string, b: string): boolean {
+  const x = normalizeIp(a);
+  const y = normalizeIp(b);
+  if (x === y) return true;
+  const gx = v6Groups(x);
+  const gy = v6Groups(y);
+  return !!gx && !!gy && gx.every((v, i) => v === gy[i]);
+}

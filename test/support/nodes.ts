@@ -1,0 +1,99 @@
+/** Start real nodes on 127.0.0.x for integration tests, and the small helpers those tests share. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/config.js';
+import { type Daemon, startDaemon } from '../../src/daemon.js';
+import { silentLogger } from '../../src/logger.js';
+import pino from 'pino';
+
+/** Timers short enough for tests; production keeps rippled's defaults. */
+export const FAST_OVERLAY = ['ping_interval = 0.5', 'fixed_backoff_min = 0.1', 'fixed_backoff_max = 0.5', 'connect_timeout = 3', 'tcp_connect_timeout = 1', 'tls_handshake_timeout = 1', 'http_read_timeout = 1', 'inbound_handshake_timeout = 2'];
+export const FAST_PEERFINDER = ['autoconnect_interval = 0.05'];
+
+export interface TestNodeSpec {
+  ip: string;
+  port?: number;
+  /** Extra config text: stanzas like "[ips_fixed]\n127.0.0.2 51235". */
+  extra?: string;
+  overlay?: string[];
+  peerfinder?: string[];
+  dataDir?: string;
+}
+
+export function nodeConfigText(spec: TestNodeSpec): string {
+  return [
+    '[port_peer]',
+    `ip = ${spec.ip}`,
+    `port = ${spec.port ?? 51235}`,
+    'protocol = peer',
+    '',
+    '[overlay]',
+    ...FAST_OVERLAY,
+    ...(spec.overlay ?? []),
+    '',
+    '[peerfinder]',
+    ...FAST_PEERFINDER,
+    ...(spec.peerfinder ?? []),
+    '',
+    spec.extra ?? '',
+  ].join('\n');
+}
+
+const started: { daemon: Daemon; dir?: string }[] = [];
+
+export async function startNode(spec: TestNodeSpec): Promise<Daemon> {
+  const ownDir = spec.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'xrpl-overlay-test-'));
+  const config = parseConfig(nodeConfigText(spec), `${spec.ip}.cfg`);
+  const log = process.env.TEST_LOG ? pino({ level: 'debug', base: { node: spec.ip } }) : silentLogger();
+  const daemon = await startDaemon({ config, dataDir: spec.dataDir ?? ownDir, log });
+  started.push({ daemon, dir: ownDir });
+  return daemon;
+}
+
+/** Stop every node started by this test file (call from afterEach/afterAll). */
+export async function stopAllNodes(): Promise<void> {
+  const all = started.splice(0);
+  await Promise.all(all.map((n) => n.daemon.stop().catch(() => {})));
+  for (const n of all) if (n.dir) rmSync(n.dir, { recursive: true, force: true });
+}
+
+export function portOf(d: Daemon): number {
+  return d.overlay.address!.port;
+}
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000, stepMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export function httpsGet(host: string, port: number, path: string): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host, port, path, rejectUnauthorized: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
+}
+
+export async function crawlOf(d: Daemon): Promise<any> {
+  const r = await httpsGet(d.config.peerPort.ip, portOf(d), '/crawl');
+  if (r.status !== 200) throw new Error(`/crawl answered ${r.status}`);
+  return JSON.parse(r.body);
+}
