@@ -80,7 +80,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     else log.debug({ ...where, reason: i.reason }, 'config stanza not used');
   }
   const identity = loadOrCreateNodeIdentity(dataDir, config.nodeSeed);
-  const overlay = new Overlay(overlayOptions(config, identity, log));
+  const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir });
   await overlay.start();
   log.info({ node: identity.n9, dataDir, version: VERSION }, 'xrpl-overlay started');
   return {

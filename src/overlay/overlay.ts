@@ -36,6 +36,7 @@ import { buildCrawl, type CrawlOptions } from './crawl.js';
 import { buildHealth } from './health.js';
 import { HashRouter } from './hash-router.js';
 import { Listener, sendHttp } from './listener.js';
+import { Reservations } from './reservations.js';
 
 export interface HostPort {
   host: string;
@@ -73,6 +74,8 @@ export interface OverlayOptions {
   cluster: { n9: string; name?: string }[];
   crawl: CrawlOptions;
   timers: OverlayTimers;
+  /** Data directory for persisted state (reservations, bootcache); none: memory only. */
+  dataDir?: string;
   log: Logger;
 }
 
@@ -117,12 +120,14 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private latestLedger: PeerLedgerStatus | undefined;
   /** Addresses heard through 503 redirects (and later discovery), tried when [ips] is exhausted. */
   readonly candidates: IpEndpoint[] = [];
+  readonly reservations: Reservations;
 
   constructor(readonly opts: OverlayOptions) {
     super();
     let cookie = 0n;
     while (cookie === 0n) cookie = randomBytes(8).readBigUInt64BE();
     this.instanceCookie = cookie;
+    this.reservations = new Reservations(opts.dataDir);
     this.fixed = opts.ipsFixed.map((e) => ({ ...e, failures: 0, nextAttemptAt: 0, connecting: false }));
   }
 
@@ -261,6 +266,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     const info = check.info;
     info.fixed = this.isFixedIp(remoteIp);
     info.cluster = this.isClusterKey(info.n9);
+    info.reserved = this.reservations.has(info.n9);
     if (this.findByKey(info.publicKey)) return this.refuse(socket, remoteIp, 'duplicate connection');
     if (this.opts.peerPrivate && !isExempt(info)) return this.refuse(socket, remoteIp, 'private node accepts only fixed and cluster peers');
     if (!isExempt(info) && this.slotCounts().in >= this.opts.slots.inMax) return this.refuse(socket, remoteIp, 'inbound slots full');
@@ -306,6 +312,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       const info = est.info;
       info.fixed = this.isFixedIp(info.remoteIp) || this.fixed.some((f) => f.host === host && f.port === port);
       info.cluster = this.isClusterKey(info.n9);
+      info.reserved = this.reservations.has(info.n9);
       if (this.findByKey(info.publicKey)) {
         est.socket.destroy();
         throw new ConnectError('handshake', 'already connected to this node');

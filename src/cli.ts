@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * The `xrpl-overlay` command. With no command it runs the daemon:
+ *   xrpl-overlay [--conf FILE] [--data-dir DIR] [--log-level LEVEL]
+ * With a command (peers, connect, server_info, …) it talks to a running node's admin port.
+ */
+import { parseArgs } from 'node:util';
+import type { Level } from 'pino';
+import { type Config, ConfigError, defaultConfig, loadConfig } from './config/config.js';
+import { startDaemon } from './daemon.js';
+import { LOG_LEVELS, makeLogger } from './logger.js';
+import { runAdminCommand } from './admin/cli.js';
+import { VERSION } from './version.js';
+
+const USAGE = `usage: xrpl-overlay [--conf FILE] [--data-dir DIR] [--log-level LEVEL]
+       xrpl-overlay [--conf FILE] [--json] <command> [args…]
+
+Runs an XRP Ledger peer overlay node (rippled's peer protocol) on port 51235 by default,
+or sends a command to a running node's admin port.
+
+options:
+  --conf FILE         rippled.cfg-style configuration (default: built-in defaults)
+  --data-dir DIR      where the node key and peer state are kept (default: [database_path] or ~/.xrpl-overlay)
+  --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default: info)
+  --json              print a command's raw JSON result
+  --version, --help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        conf: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        json: { type: 'boolean' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`xrpl-overlay: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`xrpl-overlay ${VERSION}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    return runAdminCommand(positionals[0]!, positionals.slice(1), { conf: values.conf, json: !!values.json });
+  }
+  const level = (values['log-level'] ?? 'info') as Level;
+  if (!LOG_LEVELS.includes(level)) {
+    process.stderr.write(`xrpl-overlay: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`);
+    return 2;
+  }
+  let config: Config;
+  try {
+    config = values.conf ? loadConfig(values.conf) : defaultConfig();
+  } catch (err) {
+    process.stderr.write(`xrpl-overlay: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+    return 1;
+  }
+  const log = makeLogger({ level, logFile: config.debugLogfile });
+  let daemon;
+  try {
+    daemon = await startDaemon({ config, dataDir: values['data-dir'], log });
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'failed to start');
+    process.stderr.write(`xrpl-overlay: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      daemon.stop().then(
+        () => resolve(0),
+        (err) => {
+          log.error({ err: (err as Error).message }, 'error while stopping');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Sockets still closing must not keep a stopped daemon alive.
+    setTimeout(() => process.exit(code), 500).unref();
+  },
+  (err) => {
+    process.stderr.write(`xrpl-overlay: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
