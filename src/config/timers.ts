@@ -1,0 +1,279 @@
+/**
+ * Every timer and limit of the overlay, in one table.
+ *
+ * Defaults are rippled's (the source of each is named in `doc`), so production behaves like
+ * rippled; each can be overridden in the config file so that tests run in seconds.
+ * In the file, durations are seconds and may be fractional (`ping_interval = 0.2`);
+ * in the Config object they are milliseconds. Counts are non-negative integers.
+ */
+import { ConfigError, type StanzaFile } from './stanzas.js';
+
+export type TimerUnit = 'ms' | 'count';
+
+export interface TimerRow {
+  /** Property name in `Config.timers`. */
+  key: string;
+  /** Stanza holding the key in the file. */
+  stanza: 'overlay' | 'peerfinder' | 'hashrouter';
+  /** Key inside the stanza. */
+  configKey: string;
+  /** Default, in milliseconds for 'ms' rows. */
+  default: number;
+  unit: TimerUnit;
+  /** Inclusive range, in the same unit as `default`. */
+  min: number;
+  max: number;
+  doc: string;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Shortest duration we accept for our own timers: short enough for fast tests. */
+const TEST_MIN = 10;
+
+export const TIMER_ROWS = [
+  // Peer connections ([overlay])
+  {
+    key: 'pingInterval', stanza: 'overlay', configKey: 'ping_interval', default: 60 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Ping each peer this often; a ping still unanswered at the next tick drops the peer (PeerImp peerTimerInterval).',
+  },
+  {
+    key: 'connectTimeout', stanza: 'overlay', configKey: 'connect_timeout', default: 25 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Whole outbound connection attempt, TCP connect to handshake response (ConnectAttempt connectTimeout).',
+  },
+  {
+    key: 'tcpConnectTimeout', stanza: 'overlay', configKey: 'tcp_connect_timeout', default: 8 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Outbound TCP connect (ConnectAttempt StepTimeouts::tcpConnect).',
+  },
+  {
+    key: 'tlsHandshakeTimeout', stanza: 'overlay', configKey: 'tls_handshake_timeout', default: 8 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Outbound TLS handshake (StepTimeouts::tlsHandshake).',
+  },
+  {
+    key: 'httpWriteTimeout', stanza: 'overlay', configKey: 'http_write_timeout', default: 3 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Writing the outbound upgrade request (StepTimeouts::httpWrite).',
+  },
+  {
+    key: 'httpReadTimeout', stanza: 'overlay', configKey: 'http_read_timeout', default: 3 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Reading the upgrade response to an outbound request (StepTimeouts::httpRead).',
+  },
+  {
+    key: 'tlsShutdownTimeout', stanza: 'overlay', configKey: 'tls_shutdown_timeout', default: 2 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'TLS close_notify exchange when an outbound attempt ends (StepTimeouts::tlsShutdown).',
+  },
+  {
+    key: 'detectTimeout', stanza: 'overlay', configKey: 'detect_timeout', default: 15 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Inbound: wait for the first bytes that tell TLS from plain HTTP (Door Detector).',
+  },
+  {
+    key: 'inboundHandshakeTimeout', stanza: 'overlay', configKey: 'inbound_handshake_timeout', default: 30 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Inbound: complete the HTTP upgrade request (BaseHTTPPeer timeoutSeconds).',
+  },
+  {
+    key: 'httpIdleTimeout', stanza: 'overlay', configKey: 'http_idle_timeout', default: 30 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Inbound plain HTTP (/crawl, /health, /vl): finish each request or response within this (BaseHTTPPeer timeoutSeconds).',
+  },
+  {
+    key: 'loopbackHttpTimeout', stanza: 'overlay', configKey: 'loopback_http_timeout', default: 3 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Replaces the two timeouts above for clients on a loopback address (BaseHTTPPeer timeoutSecondsLocal).',
+  },
+  {
+    key: 'shutdownTimeout', stanza: 'overlay', configKey: 'shutdown_timeout', default: 5 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Graceful close of an active peer before the socket is cut (PeerImp shutdownTimerInterval).',
+  },
+  {
+    key: 'fixedBackoffMin', stanza: 'overlay', configKey: 'fixed_backoff_min', default: 1 * MINUTE,
+    unit: 'ms', min: TEST_MIN, max: DAY,
+    doc: 'First retry delay for an unreachable [ips_fixed] peer; delays grow as 1,1,2,3,5,8,... times this (PeerFinder connectionBackoff).',
+  },
+  {
+    key: 'fixedBackoffMax', stanza: 'overlay', configKey: 'fixed_backoff_max', default: 55 * MINUTE,
+    unit: 'ms', min: TEST_MIN, max: DAY,
+    doc: 'Longest retry delay for a fixed peer (connectionBackoff ends at 55 minutes).',
+  },
+  {
+    key: 'maxUnknownTime', stanza: 'overlay', configKey: 'max_unknown_time', default: 600 * SECOND,
+    unit: 'ms', min: 300 * SECOND, max: 1800 * SECOND,
+    doc: 'Drop a peer we dialled whose ledger has been unknown this long (rippled range 300-1800 s).',
+  },
+  {
+    key: 'maxDivergedTime', stanza: 'overlay', configKey: 'max_diverged_time', default: 300 * SECOND,
+    unit: 'ms', min: 60 * SECOND, max: 900 * SECOND,
+    doc: 'Drop a peer we dialled whose ledger has diverged this long (rippled range 60-900 s).',
+  },
+  {
+    key: 'maxHeaderBytes', stanza: 'overlay', configKey: 'max_header_bytes', default: 8192,
+    unit: 'count', min: 1024, max: 1024 * 1024,
+    doc: 'Largest HTTP header block accepted, in bytes (Boost.Beast parser header_limit).',
+  },
+  {
+    key: 'maxHeaderCount', stanza: 'overlay', configKey: 'max_header_count', default: 100,
+    unit: 'count', min: 8, max: 10000,
+    doc: 'Most HTTP header fields accepted (ours: rippled only limits the bytes).',
+  },
+  // Discovery ([peerfinder], our own stanza: rippled has these as constants)
+  {
+    key: 'endpointsInterval', stanza: 'peerfinder', configKey: 'endpoints_interval', default: 151 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: DAY,
+    doc: 'Send TMEndpoints to each peer this often, and accept them from a peer no more often (Tuning secondsPerMessage).',
+  },
+  {
+    key: 'livecacheTtl', stanza: 'peerfinder', configKey: 'livecache_ttl', default: 30 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: DAY,
+    doc: 'How long an address heard from a peer stays in the Livecache (Tuning liveCacheSecondsToLive).',
+  },
+  {
+    key: 'autoconnectInterval', stanza: 'peerfinder', configKey: 'autoconnect_interval', default: 1 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Run the connection policy this often (OverlayImpl Timer, once per second).',
+  },
+  {
+    key: 'maxConnectAttempts', stanza: 'peerfinder', configKey: 'max_connect_attempts', default: 20,
+    unit: 'count', min: 1, max: 1000,
+    doc: 'Outbound connection attempts in flight at once (Tuning maxConnectAttempts).',
+  },
+  {
+    key: 'recentAttemptInterval', stanza: 'peerfinder', configKey: 'recent_attempt_interval', default: 60 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: DAY,
+    doc: 'Do not dial the same IP again within this (Tuning recentAttemptDuration).',
+  },
+  {
+    key: 'bootcacheSize', stanza: 'peerfinder', configKey: 'bootcache_size', default: 1000,
+    unit: 'count', min: 1, max: 1_000_000,
+    doc: 'Bootcache capacity before pruning (Tuning bootcacheSize).',
+  },
+  {
+    key: 'bootcachePrunePercent', stanza: 'peerfinder', configKey: 'bootcache_prune_percent', default: 10,
+    unit: 'count', min: 1, max: 100,
+    doc: 'Share of the worst Bootcache entries dropped when it is full (Tuning bootcachePrunePercent).',
+  },
+  {
+    key: 'bootcacheCooldown', stanza: 'peerfinder', configKey: 'bootcache_cooldown', default: 60 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: DAY,
+    doc: 'Least time between two saves of the Bootcache (Tuning bootcacheCooldownTime).',
+  },
+  {
+    key: 'redirectIps', stanza: 'peerfinder', configKey: 'redirect_ips', default: 30,
+    unit: 'count', min: 0, max: 1000,
+    doc: 'Most addresses taken from one 503 redirect answer (Tuning maxRedirects).',
+  },
+  {
+    key: 'redirectIpsSent', stanza: 'peerfinder', configKey: 'redirect_ips_sent', default: 10,
+    unit: 'count', min: 0, max: 1000,
+    doc: 'Addresses offered in our own 503 redirect answers (Tuning redirectEndpointCount).',
+  },
+  {
+    key: 'maxHops', stanza: 'peerfinder', configKey: 'max_hops', default: 6,
+    unit: 'count', min: 0, max: 255,
+    doc: 'Drop received endpoints farther than this many hops (Tuning maxHops).',
+  },
+  {
+    key: 'endpointsPerMessage', stanza: 'peerfinder', configKey: 'endpoints_per_message', default: 12,
+    unit: 'count', min: 1, max: 1000,
+    doc: 'Most endpoints we put in one TMEndpoints (Tuning numberOfEndpoints = 2 x maxHops).',
+  },
+  {
+    key: 'endpointsMaxReceived', stanza: 'peerfinder', configKey: 'endpoints_max_received', default: 64,
+    unit: 'count', min: 1, max: 10000,
+    doc: 'A received TMEndpoints with more entries is sampled down to this many (Tuning numberOfEndpointsMax).',
+  },
+  // Relay suppression ([hashrouter], rippled's own stanza and limits)
+  {
+    key: 'hashRouterHoldTime', stanza: 'hashrouter', configKey: 'hold_time', default: 300 * SECOND,
+    unit: 'ms', min: 12 * SECOND, max: DAY,
+    doc: 'Remember a relayed item this long (HashRouter holdTime; rippled minimum 12 s).',
+  },
+  {
+    key: 'hashRouterRelayTime', stanza: 'hashrouter', configKey: 'relay_time', default: 30 * SECOND,
+    unit: 'ms', min: 8 * SECOND, max: DAY,
+    doc: 'Relay the same item again no sooner than this (HashRouter relayTime; minimum 8 s, at most hold_time).',
+  },
+] as const satisfies readonly TimerRow[];
+
+export type TimerKey = (typeof TIMER_ROWS)[number]['key'];
+
+/** Timer and limit values: milliseconds for durations, plain numbers for counts. */
+export type Timers = Record<TimerKey, number>;
+
+export function defaultTimers(): Timers {
+  return Object.fromEntries(TIMER_ROWS.map((row) => [row.key, row.default])) as Timers;
+}
+
+/** The keys a stanza may hold for this table. */
+export function timerConfigKeys(stanza: TimerRow['stanza']): string[] {
+  return TIMER_ROWS.filter((row) => row.stanza === stanza).map((row) => row.configKey);
+}
+
+/** Reads every row present in the file; the others keep their defaults. */
+export function readTimers(file: StanzaFile): Timers {
+  const timers = defaultTimers();
+  for (const row of TIMER_ROWS as readonly TimerRow[]) {
+    const entry = file.stanzas.get(row.stanza)?.entries.get(row.configKey);
+    if (entry === undefined) continue;
+    const where = { file: file.file, line: entry.line, stanza: row.stanza };
+    timers[row.key as TimerKey] = parseTimerValue(row, entry.value, where);
+  }
+  checkOrder(file, timers, 'fixedBackoffMin', 'fixedBackoffMax');
+  checkOrder(file, timers, 'hashRouterRelayTime', 'hashRouterHoldTime');
+  return timers;
+}
+
+function parseTimerValue(row: TimerRow, text: string, where: ConstructorParameters<typeof ConfigError>[0]): number {
+  const value = row.unit === 'ms' ? parseSeconds(text) : parseCount(text);
+  if (value === undefined) {
+    const expected = row.unit === 'ms' ? 'a number of seconds' : 'a non-negative integer';
+    throw new ConfigError(where, `${row.configKey}: expected ${expected}, got '${text}'`);
+  }
+  if (value < row.min || value > row.max) {
+    throw new ConfigError(where, `${row.configKey}: ${describe(row, text)} is out of range ${rangeText(row)}`);
+  }
+  return value;
+}
+
+/** Seconds, possibly fractional, to whole milliseconds. */
+function parseSeconds(text: string): number | undefined {
+  if (!/^\+?(\d+(\.\d*)?|\.\d+)$/.test(text)) return undefined;
+  return Math.round(Number(text.replace('+', '')) * 1000);
+}
+
+function parseCount(text: string): number | undefined {
+  if (!/^\+?\d+$/.test(text)) return undefined;
+  const value = Number(text.replace('+', ''));
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function describe(row: TimerRow, text: string): string {
+  return row.unit === 'ms' ? `${text} s` : text;
+}
+
+function rangeText(row: TimerRow): string {
+  return row.unit === 'ms' ? `${row.min / 1000}-${row.max / 1000} s` : `${row.min}-${row.max}`;
+}
+
+function checkOrder(file: StanzaFile, timers: Timers, lower: TimerKey, upper: TimerKey): void {
+  if (timers[lower] <= timers[upper]) return;
+  const rows = TIMER_ROWS as readonly TimerRow[];
+  const low = rows.find((row) => row.key === lower)!;
+  const high = rows.find((row) => row.key === upper)!;
+  const entry =
+    file.stanzas.get(low.stanza)?.entries.get(low.configKey) ??
+    file.stanzas.get(high.stanza)?.entries.get(high.configKey);
+  throw new ConfigError(
+    { file: file.file, line: entry?.line, stanza: low.stanza },
+    `${low.configKey} (${timers[lower] / 1000} s) must not exceed ${high.configKey} (${timers[upper] / 1000} s)`,
+  );
+}
