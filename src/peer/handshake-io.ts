@@ -332,6 +332,9 @@ async function finishOutbound(
 
 /** Whether a request asks for the peer protocol (Connection: Upgrade with an XRPL/x.y). */
 export function isPeerUpgrade(head: HttpHead): boolean {
+  // rippled's is_upgrade: GET, HTTP/1.1 or later.
+  const v = /^HTTP\/(\d)\.(\d)$/.exec(head.version);
+  if (head.method !== 'GET' || !v || Number(v[1]) * 10 + Number(v[2]) < 11) return false;
   const connection = (header(head, 'Connection') ?? '').toLowerCase();
   const upgrade = header(head, 'Upgrade') ?? '';
   return connection.split(',').some((t) => t.trim() === 'upgrade') && parseProtocolVersions(upgrade).length > 0;

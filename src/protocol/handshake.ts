@@ -51,8 +51,9 @@ export function negotiateVersion(offered: readonly ProtocolVersion[]): ProtocolV
 /** Client side: the 101's Upgrade must name exactly one version we support. */
 export function acceptedVersion(upgrade: string | undefined): ProtocolVersion | undefined {
   if (!upgrade) return undefined;
+  // rippled (ConnectAttempt) counts the parsed, deduplicated versions, not the raw tokens.
   const versions = parseProtocolVersions(upgrade);
-  if (versions.length !== 1 || upgrade.split(',').length !== 1) return undefined;
+  if (versions.length !== 1) return undefined;
   return negotiateVersion(versions);
 }
 
@@ -234,8 +235,10 @@ export function verifyHandshakeHeaders(h: Headers, ctx: VerifyContext): Buffer {
 
   const time = header(h, 'Network-Time');
   if (time !== undefined) {
-    if (!/^\d{1,20}$/.test(time)) throw new HandshakeError('Invalid peer clock timestamp', 'bad-clock');
-    const offset = Number(time) - networkTimeNow(ctx.nowMs);
+    // rippled parses it as a NetClock count: a u32 of seconds.
+    const t = parseU32(time);
+    if (t === undefined) throw new HandshakeError('Invalid peer clock timestamp', 'bad-clock');
+    const offset = t - networkTimeNow(ctx.nowMs);
     if (Math.abs(offset) > (ctx.clockTolerance ?? 20)) throw new HandshakeError('Peer clock is too far off', 'clock-skew');
   }
 
