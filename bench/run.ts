@@ -1,8 +1,9 @@
 /** Runs every benchmark and prints one markdown table: `npm run bench`. */
 import { benchFraming } from './framing.bench.js';
+import { benchHandshake } from './handshake.bench.js';
 import type { BenchFunction, BenchResult } from './types.js';
 
-const benches: BenchFunction[] = [benchFraming];
+const benches: BenchFunction[] = [benchFraming, benchHandshake];
 
 function toMarkdown(results: BenchResult[]): string {
   const rows = results.map(
