@@ -4,6 +4,7 @@
  *   xrpl-overlay [--conf FILE] [--data-dir DIR] [--log-level LEVEL]
  * With a command (peers, connect, server_info, …) it talks to a running node's admin port.
  */
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Level } from 'pino';
 import { type Config, ConfigError, defaultConfig, loadConfig } from './config/config.js';
@@ -69,7 +70,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`xrpl-overlay: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
     return 1;
   }
-  const log = makeLogger({ level, logFile: config.debugLogfile });
+  // rippled reads a relative [debug_logfile] against the config file's folder.
+  const logFile = config.debugLogfile && values.conf ? resolve(dirname(values.conf), config.debugLogfile) : config.debugLogfile;
+  const log = makeLogger({ level, logFile });
   let daemon;
   try {
     daemon = await startDaemon({ config, dataDir: values['data-dir'], log });
