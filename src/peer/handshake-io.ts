@@ -225,6 +225,8 @@ export interface DialOptions {
   local: LocalNode;
   timeouts?: Partial<HandshakeTimeouts>;
   headLimits?: HeadLimits;
+  /** Narrow the TLS versions offered (tests pin 1.2 or 1.3); default: 1.2 and 1.3 as rippled. */
+  tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 /** Dial a peer and complete the handshake as the client. */
@@ -243,7 +245,9 @@ export async function dialPeer(opts: DialOptions): Promise<Established> {
         tcp.once('error', (e) => reject(new ConnectError('network', e.message)));
       }),
     );
-    const socket = tls.connect({ socket: tcp, ...tlsClientOptions(opts.local.tls) });
+    const tlsOptions = tlsClientOptions(opts.local.tls);
+    if (opts.tlsMaxVersion) tlsOptions.maxVersion = opts.tlsMaxVersion;
+    const socket = tls.connect({ socket: tcp, ...tlsOptions });
     await withTimeout(
       t.tlsMs,
       'TLS handshake',
