@@ -185,3 +185,13 @@ describe('the xrpl-overlay process', () => {
     expect(r.out).toContain('shutting down');
   });
 });
+
+describe('malformed handshake data', () => {
+  it('closes without a response when Closed-Ledger is malformed, as rippled does', async () => {
+    const node = await startNode({ ip: '127.0.0.40' });
+    const err = await dialIndependent({ host: '127.0.0.40', port: 51235, extraHeaders: { 'Closed-Ledger': 'zz', 'Previous-Ledger': 'zz' } }).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.status).toBeUndefined();
+    expect(node.overlay.peers()).toHaveLength(0);
+  });
+});

@@ -252,7 +252,12 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     try {
       check = checkInbound(socket, head, local);
     } catch (err) {
-      if (err instanceof HandshakeError) {
+      if (err instanceof HandshakeError && err.reason === 'bad-ledger-hash') {
+        // rippled closes without any response when Closed-Ledger/Previous-Ledger are malformed.
+        this.log.info({ remote: remoteIp, reason: err.message }, 'inbound handshake dropped');
+        this.emit('handshakeFailed', 'in', err.reason);
+        socket.destroy();
+      } else if (err instanceof HandshakeError) {
         this.log.info({ remote: remoteIp, reason: err.message }, 'inbound handshake refused (400)');
         this.emit('handshakeFailed', 'in', err.reason);
         socket.end(badRequestResponse(err.message, this.opts, remoteIp));
