@@ -66,6 +66,9 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
       maxConnectAttempts: t.maxConnectAttempts,
       maxHeaderBytes: t.maxHeaderBytes,
       maxHeaderCount: t.maxHeaderCount,
+      sendQueueTarget: t.sendQueueTarget,
+      sendQueueIntervals: t.sendQueueIntervals,
+      resource: { warnThreshold: t.resourceWarnThreshold, dropThreshold: t.resourceDropThreshold, decayWindowMs: t.resourceDecayWindow },
     },
     log,
   };

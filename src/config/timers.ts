@@ -125,6 +125,31 @@ export const TIMER_ROWS = [
     unit: 'count', min: 8, max: 10000,
     doc: 'Most HTTP header fields accepted (ours: rippled only limits the bytes).',
   },
+  {
+    key: 'sendQueueTarget', stanza: 'overlay', configKey: 'send_queue_target', default: 128,
+    unit: 'count', min: 1, max: 1_000_000,
+    doc: 'Messages waiting to be written above which a peer\'s send queue counts as large (Tuning targetSendQueue).',
+  },
+  {
+    key: 'sendQueueIntervals', stanza: 'overlay', configKey: 'send_queue_intervals', default: 4,
+    unit: 'count', min: 1, max: 1000,
+    doc: 'Ping ticks in a row with a large send queue before the peer is dropped (Tuning sendqIntervals).',
+  },
+  {
+    key: 'resourceWarnThreshold', stanza: 'overlay', configKey: 'resource_warn_threshold', default: 5000,
+    unit: 'count', min: 1, max: 100_000_000,
+    doc: 'Charge balance at which a peer is warned about (Resource warningThreshold).',
+  },
+  {
+    key: 'resourceDropThreshold', stanza: 'overlay', configKey: 'resource_drop_threshold', default: 25000,
+    unit: 'count', min: 1, max: 100_000_000,
+    doc: 'Charge balance at which a peer is disconnected (Resource dropThreshold).',
+  },
+  {
+    key: 'resourceDecayWindow', stanza: 'overlay', configKey: 'resource_decay_window', default: 32 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Time over which a peer\'s charge balance decays away (Resource decayWindowSeconds).',
+  },
   // Discovery ([peerfinder], our own stanza: rippled has these as constants)
   {
     key: 'endpointsInterval', stanza: 'peerfinder', configKey: 'endpoints_interval', default: 151 * SECOND,

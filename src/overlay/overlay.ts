@@ -30,7 +30,7 @@ import {
   upgradeResponse,
 } from '../peer/handshake-io.js';
 import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions } from '../peer/peer.js';
-import { DEFAULT_RESOURCE_LIMITS } from '../peer/resource.js';
+import type { ResourceLimits } from '../peer/resource.js';
 import { fixedPeerBackoffMs } from './backoff.js';
 import { buildCrawl, type CrawlOptions } from './crawl.js';
 import { buildHealth } from './health.js';
@@ -54,6 +54,9 @@ export interface OverlayTimers {
   maxConnectAttempts: number;
   maxHeaderBytes: number;
   maxHeaderCount: number;
+  sendQueueTarget: number;
+  sendQueueIntervals: number;
+  resource: ResourceLimits;
 }
 
 export interface OverlayOptions {
@@ -399,7 +402,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private peerOptions(): Partial<PeerOptions> {
     return {
       pingIntervalMs: this.opts.timers.pingIntervalMs,
-      resource: DEFAULT_RESOURCE_LIMITS,
+      sendQueueTarget: this.opts.timers.sendQueueTarget,
+      sendQueueIntervals: this.opts.timers.sendQueueIntervals,
+      resource: this.opts.timers.resource,
       log: this.log,
     };
   }
