@@ -35,8 +35,11 @@ describe('three nodes on one machine', () => {
     expect(entry.public_key).toBe(pub.identity.publicKey.toString('base64'));
     expect(entry).toMatchObject({ type: 'in', ip: PUB, version: 'xrpl-overlay-0.1.0' });
     expect(typeof entry.uptime).toBe('number');
-    // An inbound peer's source port is ephemeral: a crawler could not dial it.
-    expect(entry.port).toBeUndefined();
+    // An inbound peer's source port is ephemeral: a crawler could not dial it. Only the listening
+    // port the public node advertised, once verified, may be listed.
+    const pubOnHub = hub.overlay.peers().find((p) => p.info.n9 === pub.identity.n9)!;
+    expect(entry.port === undefined || entry.port === 51235).toBe(true);
+    expect(entry.port).not.toBe(pubOnHub.info.remotePort);
     const privKey = priv.identity.publicKey.toString('base64');
     expect(JSON.stringify(crawl)).not.toContain(privKey);
     expect(JSON.stringify(crawl)).not.toContain(PRIV);
@@ -74,6 +77,17 @@ describe('three nodes on one machine', () => {
     const [peer] = await waitFor('reconnection', () => pub.overlay.peers().length === 1 && pub.overlay.peers(), 10_000);
     expect(peer!.info.n9).toBe(hubKey);
     expect(peer!.info.direction).toBe('out');
+  });
+
+  it('never lists an inbound port for a peer that does not listen', async () => {
+    const hub = await startNode({ ip: HUB });
+    const conn = await dialIndependent({ host: HUB, port: 51235 });
+    await waitFor('the peer', () => hub.overlay.peers().length === 1);
+    await new Promise((r) => setTimeout(r, 700)); // a few endpoints intervals
+    const crawl = await crawlOf(hub);
+    expect(crawl.overlay.active).toHaveLength(1);
+    expect(crawl.overlay.active[0].port).toBeUndefined();
+    await conn.close();
   });
 
   it('a private node refuses inbound peers that are not fixed or cluster (503)', async () => {

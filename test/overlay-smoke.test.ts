@@ -15,11 +15,13 @@ describe('two nodes over real TLS', () => {
     expect(pb!.info.direction).toBe('out');
     expect(pa!.info.remoteIp).toBe('127.0.0.12');
     await waitFor('latency measured', () => pa!.latencyMs !== undefined && pb!.latencyMs !== undefined, 5000);
+    // b advertises its listening port in TMEndpoints; a lists it once a TCP connect to it worked.
+    await waitFor('b listening port verified', () => pa!.info.listeningPort !== undefined, 5000);
     const crawlA = await crawlOf(a);
     expect(crawlA.version).toBe(2);
     expect(crawlA.overlay.active).toHaveLength(1);
-    expect(crawlA.overlay.active[0]).toMatchObject({ type: 'in', ip: '127.0.0.12', public_key: b.identity.publicKey.toString('base64') });
-    expect(crawlA.overlay.active[0].port).toBeUndefined();
+    expect(crawlA.overlay.active[0]).toMatchObject({ type: 'in', ip: '127.0.0.12', port: 51235, public_key: b.identity.publicKey.toString('base64') });
+    expect(crawlA.overlay.active[0].port).not.toBe(pa!.info.remotePort);
     const crawlB = await crawlOf(b);
     expect(crawlB.overlay.active[0]).toMatchObject({ type: 'out', ip: '127.0.0.11', port: portOf(a) });
   });

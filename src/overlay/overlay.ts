@@ -6,18 +6,18 @@
 import { EventEmitter } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import net, { isIP } from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { TlsMaterial } from '../identity/certificate.js';
 import type { NodeIdentity } from '../identity/node-key.js';
-import { formatEndpoint, isUnspecifiedIp, normalizeIp, sameIp, type IpEndpoint } from '../protocol/address.js';
+import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp, type IpEndpoint } from '../protocol/address.js';
 import type { PeerMessage } from '../protocol/codec.js';
 import type { RawFrame } from '../protocol/framing.js';
 import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';
 import { header, type HttpHead } from '../protocol/http-head.js';
 import { MessageType } from '../protocol/message-types.js';
-import { NodeEvent } from '../protocol/messages.js';
+import { NodeEvent, type TMEndpoints } from '../protocol/messages.js';
 import {
   badRequestResponse,
   checkInbound,
@@ -30,13 +30,27 @@ import {
   upgradeResponse,
 } from '../peer/handshake-io.js';
 import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions } from '../peer/peer.js';
-import type { ResourceLimits } from '../peer/resource.js';
+import { Charge, type ResourceLimits } from '../peer/resource.js';
 import { fixedPeerBackoffMs } from './backoff.js';
 import { buildCrawl, type CrawlOptions } from './crawl.js';
 import { buildHealth } from './health.js';
 import { HashRouter } from './hash-router.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
+import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
+import {
+  buildEndpointsMessages,
+  connectTestDone,
+  createPeerDiscovery,
+  EndpointsSchedule,
+  type PeerDiscovery,
+  receiveEndpoints,
+  selfAdvertisementPort,
+  storeReceived,
+} from './peerfinder/endpoints.js';
+import { Livecache } from './peerfinder/livecache.js';
+import { acceptRedirects, autoconnect, RecentAttempts, redirectHandouts } from './peerfinder/policy.js';
+import { activate, checkNewInbound, countSlots, effectiveInMax, isFixedInbound, isFixedOutbound, type SlotView } from './peerfinder/slots.js';
 
 export interface HostPort {
   host: string;
@@ -52,11 +66,31 @@ export interface OverlayTimers {
   tlsTimeoutMs: number;
   handshake: HandshakeTimeouts;
   maxConnectAttempts: number;
+  hashRouterHoldMs: number;
+  hashRouterRelayMs: number;
   maxHeaderBytes: number;
   maxHeaderCount: number;
   sendQueueTarget: number;
   sendQueueIntervals: number;
   resource: ResourceLimits;
+  discovery: DiscoveryTimers;
+}
+
+/** PeerFinder's timers and limits ([peerfinder] in the config). */
+export interface DiscoveryTimers {
+  endpointsIntervalMs: number;
+  livecacheTtlMs: number;
+  recentAttemptIntervalMs: number;
+  bootcacheSize: number;
+  bootcachePrunePercent: number;
+  bootcacheCooldownMs: number;
+  redirectIps: number;
+  redirectIpsSent: number;
+  maxHops: number;
+  endpointsPerMessage: number;
+  endpointsMaxReceived: number;
+  /** TCP connect test of an inbound peer's advertised port. */
+  connectTestTimeoutMs: number;
 }
 
 export interface OverlayOptions {
@@ -71,7 +105,9 @@ export interface OverlayOptions {
   publicIp?: string;
   peerPrivate: boolean;
   features: Features;
-  slots: { outMax: number; inMax: number };
+  slots: { outMax: number; inMax: number; ipLimit: number };
+  /** [overlay] verify_endpoints: test an inbound peer's advertised port before believing it. */
+  verifyEndpoints: boolean;
   ips: HostPort[];
   ipsFixed: HostPort[];
   cluster: { n9: string; name?: string }[];
@@ -111,27 +147,49 @@ const RELAYED_TYPES = new Set<number>([
 export class Overlay extends EventEmitter<OverlayEvents> {
   readonly startedAt = Date.now();
   readonly instanceCookie: bigint;
+  readonly reservations: Reservations;
+  readonly livecache: Livecache;
+  readonly bootcache: Bootcache;
   private readonly peersById = new Map<number, Peer>();
+  private readonly discovery = new Map<number, PeerDiscovery>();
   private readonly fixed: FixedPeer[];
-  private readonly attempts = new Set<string>();
-  private readonly router = new HashRouter({ holdMs: 300_000, relayAgainMs: 30_000 });
+  /** Outbound attempts in flight, by "host|port". */
+  private readonly attempts = new Map<string, HostPort>();
+  private readonly recentAttempts: RecentAttempts;
+  private readonly endpointsSchedule: EndpointsSchedule;
+  private readonly router: HashRouter;
+  private readonly allowPrivate: boolean;
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** Newest accepted ledger any peer told us of; we repeat it so rippled sees us as tracking. */
   private latestLedger: PeerLedgerStatus | undefined;
-  /** Addresses heard through 503 redirects (and later discovery), tried when [ips] is exhausted. */
-  readonly candidates: IpEndpoint[] = [];
-  readonly reservations: Reservations;
 
   constructor(readonly opts: OverlayOptions) {
     super();
     let cookie = 0n;
     while (cookie === 0n) cookie = randomBytes(8).readBigUInt64BE();
     this.instanceCookie = cookie;
+    const d = opts.timers.discovery;
     this.reservations = new Reservations(opts.dataDir);
+    this.livecache = new Livecache({ ttlMs: d.livecacheTtlMs, maxHops: d.maxHops, now: Date.now });
+    this.bootcache = new Bootcache({
+      capacity: d.bootcacheSize,
+      prunePercent: d.bootcachePrunePercent,
+      cooldownMs: d.bootcacheCooldownMs,
+      now: Date.now,
+      path: opts.dataDir ? bootcachePath(opts.dataDir) : undefined,
+      onSaveError: (message) => this.log.warn({ err: message }, 'could not save the bootcache'),
+    });
+    this.recentAttempts = new RecentAttempts(d.recentAttemptIntervalMs, Date.now);
+    this.endpointsSchedule = new EndpointsSchedule(d.endpointsIntervalMs, Date.now);
+    this.router = new HashRouter({ holdMs: opts.timers.hashRouterHoldMs, relayAgainMs: opts.timers.hashRouterRelayMs });
     this.fixed = opts.ipsFixed.map((e) => ({ ...e, failures: 0, nextAttemptAt: 0, connecting: false }));
+    // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
+    // network, or our tests on 127.0.0.x) lives among private addresses, so it keeps those too.
+    const host = opts.listen?.host;
+    this.allowPrivate = host !== undefined && !isUnspecifiedIp(host) && !isPublicIp(host);
   }
 
   get log(): Logger {
@@ -148,6 +206,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   }
 
   async start(): Promise<void> {
+    const loaded = this.bootcache.load();
+    if (loaded.warning) this.log.warn({ warning: loaded.warning }, 'bootcache not loaded');
+    else if (loaded.loaded) this.log.info({ entries: loaded.loaded }, 'bootcache loaded');
     if (this.opts.listen) {
       this.listener = new Listener(
         {
@@ -167,10 +228,21 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       await this.listener.start();
       this.log.info({ address: formatEndpoint(this.listener.address.host, this.listener.address.port), node: this.opts.identity.n9 }, 'peer port listening');
     }
-    this.timer = setInterval(() => this.autoconnect(), this.opts.timers.autoconnectIntervalMs);
+    // Bootstrap addresses: [ips], or [ips_fixed] when [ips] is empty, as rippled seeds its Bootcache.
+    const bootstrap = this.opts.ips.length ? this.opts.ips : this.opts.ipsFixed;
+    await Promise.all([
+      ...bootstrap.map(async (e) => {
+        const ip = await this.resolve(e.host);
+        if (ip) this.bootcache.insertStatic({ ip, port: e.port });
+      }),
+      ...this.fixed.map(async (f) => {
+        f.ip = await this.resolve(f.host);
+      }),
+    ]);
+    this.timer = setInterval(() => this.tick(), this.opts.timers.autoconnectIntervalMs);
     this.sweepTimer = setInterval(() => this.router.sweep(), 10_000);
     this.sweepTimer.unref();
-    this.autoconnect();
+    this.tick();
   }
 
   async stop(): Promise<void> {
@@ -179,25 +251,48 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     clearInterval(this.sweepTimer);
     for (const peer of this.peers()) peer.close('shutting down');
     await this.listener?.stop();
+    this.bootcache.flush();
     this.log.info('overlay stopped');
+  }
+
+  private async resolve(host: string): Promise<string | undefined> {
+    if (isIP(host)) return normalizeIp(host);
+    try {
+      return normalizeIp((await lookup(host)).address);
+    } catch (err) {
+      this.log.warn({ host, err: (err as Error).message }, 'could not resolve peer address');
+      return undefined;
+    }
   }
 
   // ------------------------------------------------------------ slots
 
-  /** Counts of peers that occupy slots (fixed, cluster and reserved peers do not). */
-  slotCounts(): { in: number; out: number } {
-    let inbound = 0;
-    let outbound = 0;
-    for (const p of this.peersById.values()) {
-      if (isExempt(p.info)) continue;
-      if (p.info.direction === 'in') inbound++;
-      else outbound++;
-    }
-    return { in: inbound, out: outbound };
+  /** Inbound slots on offer: none on a private node (only fixed, cluster and reserved peers get in). */
+  private get inMax(): number {
+    return effectiveInMax({ peerPrivate: this.opts.peerPrivate, listening: !!this.opts.listen, inMax: this.opts.slots.inMax });
   }
 
-  private isFixedIp(ip: string): boolean {
-    return this.fixed.some((f) => f.ip !== undefined && sameIp(f.ip, ip));
+  private slotViews(): SlotView[] {
+    const views: SlotView[] = [];
+    for (const p of this.peersById.values()) views.push({ ip: p.info.remoteIp, port: p.info.remotePort, inbound: p.info.direction === 'in' });
+    for (const a of this.attempts.values()) if (isIP(a.host)) views.push({ ip: a.host, port: a.port, inbound: false });
+    return views;
+  }
+
+  private counts() {
+    return countSlots(
+      this.peers().map((p) => ({ inbound: p.info.direction === 'in', fixed: !!p.info.fixed, reserved: !!(p.info.cluster || p.info.reserved) })),
+    );
+  }
+
+  /** Counts of peers that occupy slots (fixed, cluster and reserved peers do not). */
+  slotCounts(): { in: number; out: number } {
+    const c = this.counts();
+    return { in: c.inActive, out: c.outActive };
+  }
+
+  private fixedEndpoints(): IpEndpoint[] {
+    return this.fixed.flatMap((f) => (f.ip ? [{ ip: f.ip, port: f.port }] : []));
   }
 
   private isClusterKey(n9: string): boolean {
@@ -249,6 +344,14 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   }
 
   private onPeerUpgrade(socket: tls.TLSSocket, head: HttpHead, rest: Buffer, remoteIp: string): void {
+    const admission = checkNewInbound({ ip: remoteIp, port: socket.remotePort ?? 0 }, this.slotViews(), this.opts.slots.ipLimit);
+    if (admission !== 'success') {
+      // rippled refuses these before the handshake, without redirects.
+      this.log.info({ remote: remoteIp, why: admission }, 'inbound connection refused');
+      this.emit('handshakeFailed', 'in', admission);
+      socket.destroy();
+      return;
+    }
     if ((header(head, 'Connect-As') ?? '').toLowerCase() !== 'peer') return this.refuse(socket, remoteIp, 'Connect-As is not Peer');
     const local = this.localNode();
     let check;
@@ -272,43 +375,62 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       return;
     }
     const info = check.info;
-    info.fixed = this.isFixedIp(remoteIp);
+    info.fixed = isFixedInbound(remoteIp, this.fixedEndpoints());
     info.cluster = this.isClusterKey(info.n9);
     info.reserved = this.reservations.has(info.n9);
-    if (this.findByKey(info.publicKey)) return this.refuse(socket, remoteIp, 'duplicate connection');
-    if (this.opts.peerPrivate && !isExempt(info)) return this.refuse(socket, remoteIp, 'private node accepts only fixed and cluster peers');
-    if (!isExempt(info) && this.slotCounts().in >= this.opts.slots.inMax) return this.refuse(socket, remoteIp, 'inbound slots full');
+    const verdict = activate({
+      candidate: { inbound: true, fixed: info.fixed, reserved: info.cluster || info.reserved },
+      keyActive: !!this.findByKey(info.publicKey),
+      counts: this.counts(),
+      limits: { inMax: this.inMax, outMax: this.opts.slots.outMax },
+    });
+    if (verdict !== 'success') {
+      const why = { duplicate: 'duplicate connection', full: 'inbound slots full', 'inbound-disabled': 'not accepting inbound peers' }[verdict];
+      return this.refuse(socket, remoteIp, why);
+    }
     socket.write(upgradeResponse(check, local));
     this.listener?.release(socket);
     this.activate(info, socket, rest);
   }
 
-  /** Up to 10 addresses of our outbound peers (their listening ports), never the requester's own IP. */
+  /**
+   * The "peer-ips" of a 503: Livecache addresses as rippled hands them out, topped up (our
+   * addition) with the verified listening addresses of public peers, never the requester's own IP.
+   */
   redirectAddresses(requesterIp: string): string[] {
-    const out: string[] = [];
+    const d = this.opts.timers.discovery;
+    const out = redirectHandouts(requesterIp, this.livecache, { limit: d.redirectIpsSent, maxHops: d.maxHops });
     for (const p of this.peersById.values()) {
-      if (out.length >= 10) break;
+      if (out.length >= d.redirectIpsSent) break;
       if (p.info.listeningPort === undefined || p.info.crawl.toLowerCase() !== 'public') continue;
       if (sameIp(p.info.remoteIp, requesterIp)) continue;
-      out.push(formatEndpoint(p.info.remoteIp, p.info.listeningPort));
+      const ep = formatEndpoint(p.info.remoteIp, p.info.listeningPort);
+      if (!out.includes(ep)) out.push(ep);
     }
     return out;
   }
 
   // ------------------------------------------------------------ outbound
 
+  private localAddressFor(host: string): string | undefined {
+    const listenHost = this.opts.listen?.host;
+    return listenHost && !isUnspecifiedIp(listenHost) && isIP(host) === isIP(listenHost) ? listenHost : undefined;
+  }
+
   /** Dial an address (admin `connect`, autoconnect, fixed peers). Resolves when the attempt ends. */
   async connect(host: string, port: number, why = 'manual'): Promise<Peer | undefined> {
     const key = `${host}|${port}`;
     if (this.attempts.has(key) || this.stopping) return undefined;
-    this.attempts.add(key);
-    const listenHost = this.opts.listen?.host;
-    const localAddress = listenHost && !isUnspecifiedIp(listenHost) && isIP(host) === isIP(listenHost) ? listenHost : undefined;
+    const ip = isIP(host) ? normalizeIp(host) : undefined;
+    if (ip && this.peers().some((p) => p.info.remotePort === port && sameIp(p.info.remoteIp, ip))) {
+      throw new ConnectError('handshake', `already connected to ${formatEndpoint(ip, port)}`);
+    }
+    this.attempts.set(key, { host: ip ?? host, port });
     try {
       const est = await dialPeer({
         host,
         port,
-        localAddress,
+        localAddress: this.localAddressFor(host),
         local: this.localNode(),
         timeouts: this.opts.timers.handshake,
         headLimits: { maxBytes: this.opts.timers.maxHeaderBytes, maxHeaders: this.opts.timers.maxHeaderCount },
@@ -318,19 +440,30 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         return undefined;
       }
       const info = est.info;
-      info.fixed = this.isFixedIp(info.remoteIp) || this.fixed.some((f) => f.host === host && f.port === port);
+      const address = { ip: info.remoteIp, port };
+      info.fixed = isFixedOutbound(address, this.fixedEndpoints());
       info.cluster = this.isClusterKey(info.n9);
       info.reserved = this.reservations.has(info.n9);
-      if (this.findByKey(info.publicKey)) {
+      const verdict = activate({
+        candidate: { inbound: false, fixed: info.fixed, reserved: info.cluster || info.reserved },
+        keyActive: !!this.findByKey(info.publicKey),
+        counts: this.counts(),
+        limits: { inMax: this.inMax, outMax: this.opts.slots.outMax },
+      });
+      if (verdict !== 'success') {
         est.socket.destroy();
-        throw new ConnectError('handshake', 'already connected to this node');
+        // The address works even when we have no room for it; a duplicate says nothing either way.
+        if (verdict === 'full') this.bootcache.onSuccess(address);
+        throw new ConnectError('handshake', verdict === 'duplicate' ? 'already connected to this node' : 'outbound slots full');
       }
+      this.bootcache.onSuccess(address);
       this.log.info({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound peer connected');
       return this.activate(info, est.socket, est.rest);
     } catch (err) {
       const e = err as ConnectError;
       this.emit('handshakeFailed', 'out', e.kind ?? 'error');
-      if (e.kind === 'redirect') this.addCandidates(e.peerIps);
+      if (ip && e.kind !== 'handshake') this.bootcache.onFailure({ ip, port });
+      if (e.kind === 'redirect') acceptRedirects(e.peerIps, this.bootcache, this.opts.timers.discovery.redirectIps);
       this.log.info({ address: `${host}:${port}`, why, err: e.message }, 'outbound connection failed');
       throw err;
     } finally {
@@ -338,62 +471,115 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     }
   }
 
-  addCandidates(list: IpEndpoint[]): void {
-    for (const c of list) {
-      if (this.candidates.some((x) => sameIp(x.ip, c.ip) && x.port === c.port)) continue;
-      this.candidates.push(c);
-    }
-    // A dialler keeps up to 30 redirect addresses.
-    while (this.candidates.length > 30) this.candidates.shift();
-  }
-
-  private autoconnect(): void {
+  /** Once per autoconnect interval: save the bootcache, send endpoints when due, dial what the policy says. */
+  private tick(): void {
     if (this.stopping) return;
-    const now = Date.now();
-    for (const f of this.fixed) {
-      if (f.connecting || now < f.nextAttemptAt || this.fixedConnected(f)) continue;
-      if (this.attempts.size >= this.opts.timers.maxConnectAttempts) return;
-      void this.dialFixed(f);
-    }
-    if (this.opts.peerPrivate) return; // a private node dials only its fixed peers
-    const pool: HostPort[] = [...this.opts.ips, ...this.candidates.map((c) => ({ host: c.ip, port: c.port }))];
-    for (const target of pool) {
-      if (this.slotCounts().out + this.attempts.size >= this.opts.slots.outMax) return;
-      if (this.attempts.size >= this.opts.timers.maxConnectAttempts) return;
-      if (this.isConnectedTo(target)) continue;
-      this.connect(target.host, target.port, 'autoconnect').catch(() => {});
+    this.bootcache.periodic();
+    this.livecache.expire();
+    if (this.endpointsSchedule.due()) this.sendEndpoints();
+    for (const f of this.fixed) if (!f.ip && !f.connecting && Date.now() >= f.nextAttemptAt) void this.resolveFixed(f);
+    const c = this.counts();
+    const plan = autoconnect({
+      now: Date.now(),
+      maxConnectAttempts: this.opts.timers.maxConnectAttempts,
+      attemptsInFlight: this.attempts.size,
+      outActive: c.outActive,
+      outMax: this.opts.slots.outMax,
+      fixed: this.fixed.flatMap((f) => (f.ip && !f.connecting ? [{ ip: f.ip, port: f.port, nextAttemptAt: f.nextAttemptAt }] : [])),
+      fixedActive: c.fixedActive,
+      connectedIps: [...this.peers().map((p) => p.info.remoteIp), ...[...this.attempts.values()].map((a) => a.host)],
+      self: this.listener ? [{ ip: this.listener.address.host, port: this.listener.address.port }] : [],
+      autoConnect: !this.opts.peerPrivate,
+      livecache: this.livecache,
+      bootcache: this.bootcache,
+      recentAttempts: this.recentAttempts,
+    });
+    for (const target of plan.dial) {
+      const f = plan.source === 'fixed' ? this.fixed.find((x) => x.port === target.port && x.ip && sameIp(x.ip, target.ip)) : undefined;
+      if (f) void this.dialFixed(f);
+      else this.connect(target.ip, target.port, plan.source ?? 'autoconnect').catch(() => {});
     }
   }
 
-  private isConnectedTo(t: HostPort): boolean {
-    for (const p of this.peersById.values()) {
-      if (p.info.listeningPort === t.port && (p.info.remoteIp === t.host || sameIpSafe(p.info.remoteIp, t.host))) return true;
-    }
-    return false;
+  private async resolveFixed(f: FixedPeer): Promise<void> {
+    f.connecting = true;
+    f.ip = await this.resolve(f.host);
+    f.connecting = false;
+    if (!f.ip) this.fixedFailed(f, new Error(`cannot resolve ${f.host}`));
   }
 
-  private fixedConnected(f: FixedPeer): boolean {
-    for (const p of this.peersById.values()) {
-      if (f.ip !== undefined && sameIp(p.info.remoteIp, f.ip)) return true;
-    }
-    return false;
+  private fixedFailed(f: FixedPeer, err: Error): void {
+    f.failures++;
+    const t = this.opts.timers;
+    const delay = fixedPeerBackoffMs(f.failures, t.fixedBackoffMinMs, t.fixedBackoffMaxMs);
+    f.nextAttemptAt = Date.now() + delay;
+    this.log.warn({ fixed: `${f.host}:${f.port}`, failures: f.failures, retryInMs: delay, err: err.message }, 'fixed peer unreachable, backing off');
   }
 
   private async dialFixed(f: FixedPeer): Promise<void> {
     f.connecting = true;
     try {
-      f.ip = isIP(f.host) ? f.host : (await lookup(f.host)).address;
-      if (this.fixedConnected(f)) return;
-      await this.connect(f.ip, f.port, 'fixed');
+      await this.connect(f.ip!, f.port, 'fixed');
       f.failures = 0;
       f.nextAttemptAt = 0;
     } catch (err) {
-      f.failures++;
-      const delay = fixedPeerBackoffMs(f.failures, this.opts.timers.fixedBackoffMinMs, this.opts.timers.fixedBackoffMaxMs);
-      f.nextAttemptAt = Date.now() + delay;
-      this.log.warn({ fixed: `${f.host}:${f.port}`, failures: f.failures, retryInMs: delay, err: (err as Error).message }, 'fixed peer unreachable, backing off');
+      // Already connected to it (say, it dialled us first) is not a failure.
+      if (!/already connected/.test((err as Error).message)) this.fixedFailed(f, err as Error);
     } finally {
       f.connecting = false;
+    }
+  }
+
+  // ------------------------------------------------------------ discovery
+
+  private sendEndpoints(): void {
+    const d = this.opts.timers.discovery;
+    const targets = this.peers().flatMap((peer) => {
+      const state = this.discovery.get(peer.id);
+      return state ? [{ peer, state }] : [];
+    });
+    if (!targets.length) return;
+    const selfPort = selfAdvertisementPort({ peerPrivate: this.opts.peerPrivate, listeningPort: this.listener?.address.port, inMax: this.opts.slots.inMax });
+    for (const { peer, message } of buildEndpointsMessages(targets, this.livecache, { selfPort, perMessage: d.endpointsPerMessage, maxHops: d.maxHops })) {
+      peer.send('ENDPOINTS', message);
+    }
+  }
+
+  /** A peer whose ledger is far from the network's is not trusted with addresses (rippled: unless converged). */
+  private isDiverged(peer: Peer): boolean {
+    const ours = this.latestLedger?.ledgerSeq;
+    const theirs = peer.ledger.ledgerSeq;
+    return ours !== undefined && theirs !== undefined && Math.abs(ours - theirs) > 24;
+  }
+
+  private onEndpoints(peer: Peer, m: TMEndpoints): void {
+    const state = this.discovery.get(peer.id);
+    if (!state || this.isDiverged(peer)) return;
+    const d = this.opts.timers.discovery;
+    const r = receiveEndpoints(state, m, {
+      now: Date.now(),
+      intervalMs: d.endpointsIntervalMs,
+      maxHops: d.maxHops,
+      maxReceived: d.endpointsMaxReceived,
+      allowPrivate: this.allowPrivate,
+    });
+    if (r.status === 'too-large') peer.charge(Charge.useless, 'oversized endpoints list');
+    for (let i = 0; i < r.malformed && !peer.closed; i++) peer.charge(Charge.invalidData, 'malformed endpoint');
+    storeReceived(r.accepted, this.livecache, this.bootcache);
+    if (r.connectTest) void this.testListeningPort(peer, state, r.connectTest);
+  }
+
+  /** Believe an inbound peer's advertised port only once a TCP connect to it succeeds. */
+  private async testListeningPort(peer: Peer, state: PeerDiscovery, ep: IpEndpoint): Promise<void> {
+    const ok = await tcpProbe(ep, this.opts.timers.discovery.connectTestTimeoutMs, this.localAddressFor(ep.ip));
+    if (!this.discovery.has(peer.id)) return;
+    const { listeningPort } = connectTestDone(state, ep, ok);
+    if (listeningPort !== undefined) {
+      peer.info.listeningPort = listeningPort;
+      this.log.debug({ peer: peer.info.n9, port: listeningPort }, 'peer listening port verified');
+    } else if (!ok) {
+      this.bootcache.onFailure(ep);
+      this.log.debug({ peer: peer.info.n9, endpoint: formatEndpoint(ep.ip, ep.port) }, 'peer advertised a port we cannot reach');
     }
   }
 
@@ -412,10 +598,21 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private activate(info: PeerInfo, socket: tls.TLSSocket, rest: Buffer): Peer {
     const peer = new Peer(info, socket, rest, this.peerOptions());
     this.peersById.set(peer.id, peer);
+    this.discovery.set(
+      peer.id,
+      createPeerDiscovery({
+        remoteIp: info.remoteIp,
+        inbound: info.direction === 'in',
+        verifyEndpoints: this.opts.verifyEndpoints,
+        recentTtlMs: this.opts.timers.discovery.livecacheTtlMs,
+        now: Date.now,
+      }),
+    );
     peer.on('message', (msg, frame) => this.onMessage(peer, msg, frame));
     peer.on('status', (s) => this.onPeerStatus(peer, s));
     peer.once('close', (reason) => {
       this.peersById.delete(peer.id);
+      this.discovery.delete(peer.id);
       this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds }, 'peer disconnected');
       this.emit('peerDisconnected', peer, reason);
       if (info.fixed && !this.stopping) {
@@ -437,7 +634,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
-    if (RELAYED_TYPES.has(frame.type)) this.relay(peer, msg, frame);
+    if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
+    else if (RELAYED_TYPES.has(frame.type)) this.relay(peer, msg, frame);
   }
 
   /** Relay consensus traffic to every peer that has not sent it to us, once per item. */
@@ -498,8 +696,19 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   }
 }
 
-function sameIpSafe(a: string, b: string): boolean {
-  return isIP(a) !== 0 && isIP(b) !== 0 && sameIp(a, b);
+/** A TCP connect and nothing else: is anything listening there? */
+function tcpProbe(ep: IpEndpoint, timeoutMs: number, localAddress?: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: ep.ip, port: ep.port, localAddress });
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 export function isExempt(info: PeerInfo): boolean {
