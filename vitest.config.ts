@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Integration suites bind fixed 127.0.x.y addresses and load the CPU: one file at a time keeps them
+    // from starving each other's timers on a 2-core machine.
+    fileParallelism: false,
   },
 });

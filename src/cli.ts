@@ -10,7 +10,7 @@ import type { Level } from 'pino';
 import { type Config, ConfigError, defaultConfig, loadConfig } from './config/config.js';
 import { startDaemon } from './daemon.js';
 import { LOG_LEVELS, makeLogger } from './logger.js';
-import { runAdminCommand } from './admin/cli.js';
+import { adminUsage, runAdminCommand } from './admin/cli.js';
 import { VERSION } from './version.js';
 
 const USAGE = `usage: xrpl-overlay [--conf FILE] [--data-dir DIR] [--log-level LEVEL]
@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(`${USAGE}\n${adminUsage()}`);
     return 0;
   }
   if (values.version) {
@@ -74,8 +74,16 @@ async function main(argv: string[]): Promise<number> {
   const logFile = config.debugLogfile && values.conf ? resolve(dirname(values.conf), config.debugLogfile) : config.debugLogfile;
   const log = makeLogger({ level, logFile });
   let daemon;
+  // The admin `stop` command ends the process the way SIGTERM does. Signals are watched from the
+  // start: one that arrives while the node is starting stops it as soon as it has started.
+  let pendingStop: string | undefined;
+  let requestStop: (why: string) => void = (why) => {
+    pendingStop ??= why;
+  };
+  process.once('SIGINT', () => requestStop('SIGINT'));
+  process.once('SIGTERM', () => requestStop('SIGTERM'));
   try {
-    daemon = await startDaemon({ config, dataDir: values['data-dir'], log });
+    daemon = await startDaemon({ config, dataDir: values['data-dir'], log, onStopCommand: () => requestStop('stop command') });
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'failed to start');
     process.stderr.write(`xrpl-overlay: ${(err as Error).message}\n`);
@@ -95,8 +103,8 @@ async function main(argv: string[]): Promise<number> {
         },
       );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    requestStop = stop;
+    if (pendingStop) stop(pendingStop);
   });
 }
 

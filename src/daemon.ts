@@ -1,10 +1,12 @@
 /**
  * Puts a node together from its config: identity, TLS material, the overlay (peer port, peers,
- * fixed peers, /crawl, /health). The CLI and the integration tests both start nodes through here.
+ * fixed peers, /crawl, /health) and the admin ports. The CLI and the integration tests both start
+ * nodes through here.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { AdminService } from './admin/server.js';
 import { type Config, slotLimits } from './config/config.js';
 import { loadTlsMaterial } from './identity/certificate.js';
 import { loadOrCreateNodeIdentity, type NodeIdentity } from './identity/node-key.js';
@@ -19,12 +21,16 @@ export interface DaemonOptions {
   /** --data-dir; else [database_path]; else DEFAULT_DATA_DIR. */
   dataDir?: string;
   log: Logger;
+  /** What the admin `stop` command does; by default it stops this daemon. The CLI exits too. */
+  onStopCommand?: () => void;
 }
 
 export interface Daemon {
   config: Config;
   identity: NodeIdentity;
   overlay: Overlay;
+  /** The admin ports ([port_rpc_admin_local], [port_ws_admin_local]) and /metrics. */
+  admin: AdminService;
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -45,6 +51,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
     // txrr and ledgerreplay are never advertised: we do not implement the messages they imply.
     features: { compression: config.compression, ledgerReplay: false, txReduceRelay: false, vpReduceRelay: config.reduceRelay.vpBaseSquelchEnable },
     slots: slotLimits(config),
+    verifyEndpoints: config.overlay.verifyEndpoints,
     ips: config.ips,
     ipsFixed: config.ipsFixed,
     cluster: config.clusterNodes.map((c) => ({ n9: c.publicKey, name: c.name })),
@@ -64,10 +71,26 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
         httpReadMs: t.httpReadTimeout,
       },
       maxConnectAttempts: t.maxConnectAttempts,
+      hashRouterHoldMs: t.hashRouterHoldTime,
+      hashRouterRelayMs: t.hashRouterRelayTime,
       maxHeaderBytes: t.maxHeaderBytes,
       maxHeaderCount: t.maxHeaderCount,
       sendQueueTarget: t.sendQueueTarget,
       sendQueueIntervals: t.sendQueueIntervals,
+      discovery: {
+        endpointsIntervalMs: t.endpointsInterval,
+        livecacheTtlMs: t.livecacheTtl,
+        recentAttemptIntervalMs: t.recentAttemptInterval,
+        bootcacheSize: t.bootcacheSize,
+        bootcachePrunePercent: t.bootcachePrunePercent,
+        bootcacheCooldownMs: t.bootcacheCooldown,
+        redirectIps: t.redirectIps,
+        redirectIpsSent: t.redirectIpsSent,
+        maxHops: t.maxHops,
+        endpointsPerMessage: t.endpointsPerMessage,
+        endpointsMaxReceived: t.endpointsMaxReceived,
+        connectTestTimeoutMs: t.tcpConnectTimeout,
+      },
       resource: { warnThreshold: t.resourceWarnThreshold, dropThreshold: t.resourceDropThreshold, decayWindowMs: t.resourceDecayWindow },
     },
     log,
@@ -85,12 +108,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const identity = loadOrCreateNodeIdentity(dataDir, config.nodeSeed);
   const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir });
   await overlay.start();
+  let admin: AdminService | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await admin?.close();
+      await overlay.stop();
+    })());
+  try {
+    admin = await AdminService.start({ config, overlay, log, onStop: opts.onStopCommand ?? (() => void stop()) });
+  } catch (err) {
+    await overlay.stop();
+    throw err;
+  }
   log.info({ node: identity.n9, dataDir, version: VERSION }, 'xrpl-overlay started');
-  return {
-    config,
-    identity,
-    overlay,
-    dataDir,
-    stop: () => overlay.stop(),
-  };
+  return { config, identity, overlay, admin, dataDir, stop };
 }

@@ -1,7 +1,168 @@
-/** `xrpl-overlay <command>`: talk to a running node's admin port (written with the admin API). */
-export const ADMIN_COMMANDS: readonly string[] = [];
+/**
+ * `xrpl-overlay <command> [args…]`: sends a command to a running node's admin port, as
+ * `rippled <command>` does, and prints the result as text (or, with --json, the raw result).
+ *
+ * Exit status: 0 success; 1 the command failed or the node could not be reached; 2 usage error.
+ */
+import { isIP } from 'node:net';
+import { ConfigError } from '../config/config.js';
+import { AdminClientError, type AdminEndpoint, type CommandResult, fetchMetrics, resolveAdminEndpoint, sendCommand } from './client.js';
+import {
+  formatCrawl,
+  formatLogLevel,
+  formatPeers,
+  formatReservationAdd,
+  formatReservationDel,
+  formatReservations,
+  formatServerInfo,
+} from './format.js';
 
-export async function runAdminCommand(command: string, _args: string[], _opts: { conf?: string; json: boolean }): Promise<number> {
-  process.stderr.write(`xrpl-overlay: unknown command '${command}'\n`);
-  return 2;
+interface CommandSpec {
+  usage: string;
+  summary: string;
+  /** Turns the arguments into request parameters; throws UsageError. */
+  params(args: string[]): Record<string, unknown>;
+  format(result: CommandResult, params: Record<string, unknown>): string;
+}
+
+class UsageError extends Error {}
+
+function noArgs(name: string) {
+  return (args: string[]): Record<string, unknown> => {
+    if (args.length > 0) throw new UsageError(`${name} takes no arguments`);
+    return {};
+  };
+}
+
+const message = (r: CommandResult) => String(r.message ?? '');
+
+const SPECS: Record<string, CommandSpec> = {
+  peers: { usage: 'peers', summary: 'the connected peers', params: noArgs('peers'), format: formatPeers },
+  connect: { usage: 'connect IP [PORT]', summary: 'dial a peer (port 2459 by default)', params: connectParams, format: message },
+  server_info: { usage: 'server_info', summary: 'this node: key, state, uptime, peers, ports', params: noArgs('server_info'), format: formatServerInfo },
+  crawl: { usage: 'crawl', summary: 'what /crawl on the peer port answers', params: noArgs('crawl'), format: formatCrawl },
+  peer_reservations_add: {
+    usage: 'peer_reservations_add PUBLIC_KEY [DESCRIPTION]',
+    summary: 'always keep a slot for a node (n9… key)',
+    params: (args) => {
+      if (args.length < 1) throw new UsageError('peer_reservations_add needs the node public key (n9…)');
+      return args.length > 1 ? { public_key: args[0], description: args.slice(1).join(' ') } : { public_key: args[0] };
+    },
+    format: (r, p) => formatReservationAdd(r, String(p.public_key), p.description as string | undefined),
+  },
+  peer_reservations_del: {
+    usage: 'peer_reservations_del PUBLIC_KEY',
+    summary: 'remove a reservation',
+    params: (args) => {
+      if (args.length !== 1) throw new UsageError('peer_reservations_del takes the node public key (n9…)');
+      return { public_key: args[0] };
+    },
+    format: (r, p) => formatReservationDel(r, String(p.public_key)),
+  },
+  peer_reservations_list: { usage: 'peer_reservations_list', summary: 'the reserved nodes', params: noArgs('peer_reservations_list'), format: formatReservations },
+  log_level: {
+    usage: 'log_level [[PARTITION] SEVERITY]',
+    summary: 'show or set the log level (trace, debug, info, warning, error, fatal)',
+    params: (args) => {
+      if (args.length === 0) return {};
+      if (args.length === 1) return { severity: args[0] };
+      if (args.length === 2) return { partition: args[0], severity: args[1] };
+      throw new UsageError('log_level takes at most a partition and a severity');
+    },
+    format: (r, p) => formatLogLevel(r, p.severity as string | undefined),
+  },
+  stop: { usage: 'stop', summary: 'stop the node', params: noArgs('stop'), format: message },
+};
+
+/** `metrics` is not a JSON command: it prints GET /metrics from the HTTP admin port. */
+const METRICS = { usage: 'metrics', summary: 'the Prometheus metrics text (GET /metrics)' };
+
+export const ADMIN_COMMANDS: readonly string[] = [...Object.keys(SPECS), 'metrics'];
+
+export function adminUsage(): string {
+  const lines = [...Object.values(SPECS), METRICS].map((s) => `  ${s.usage.padEnd(48)} ${s.summary}`);
+  return `commands (sent to the admin port of --conf, else 127.0.0.1:5005):\n${lines.join('\n')}\n`;
+}
+
+/** rippled's parseConnect: `IP PORT`, `IP:PORT`, `[IPv6]:PORT`, or an IP alone. */
+function connectParams(args: string[]): Record<string, unknown> {
+  if (args.length < 1 || args.length > 2) throw new UsageError('connect takes an IP address and an optional port');
+  let ip = args[0]!;
+  let portText = args[1];
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(ip);
+  if (bracketed) {
+    ip = bracketed[1]!;
+    if (bracketed[2] !== undefined) portText ??= bracketed[2];
+  } else if (isIP(ip) === 0 && ip.split(':').length === 2) {
+    const [host, port] = ip.split(':') as [string, string];
+    ip = host;
+    portText ??= port;
+  }
+  if (isIP(ip) === 0) throw new UsageError(`connect: '${args[0]}' is not an IP address`);
+  if (portText === undefined) return { ip };
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 1 && port <= 65535)) throw new UsageError(`connect: bad port '${portText}'`);
+  return { ip, port };
+}
+
+export async function runAdminCommand(command: string, args: string[], opts: { conf?: string; json: boolean }): Promise<number> {
+  const spec = Object.hasOwn(SPECS, command) ? SPECS[command] : undefined;
+  if (!spec && command !== 'metrics') {
+    process.stderr.write(`xrpl-overlay: unknown command '${command}'\n${adminUsage()}`);
+    return 2;
+  }
+  let params: Record<string, unknown> = {};
+  try {
+    if (spec) params = spec.params(args);
+    else if (args.length > 0) throw new UsageError('metrics takes no arguments');
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`xrpl-overlay: ${err.message}\nusage: xrpl-overlay [--conf FILE] [--json] ${spec?.usage ?? METRICS.usage}\n`);
+    return 2;
+  }
+
+  let endpoint: AdminEndpoint;
+  try {
+    endpoint = resolveAdminEndpoint(opts.conf);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof AdminClientError) {
+      process.stderr.write(`xrpl-overlay: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  try {
+    if (!spec) {
+      process.stdout.write(await fetchMetrics(endpoint));
+      return 0;
+    }
+    const result = await sendCommand(endpoint, command, params);
+    const failed = result.status !== 'success';
+    if (opts.json) {
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      return failed ? 1 : 0;
+    }
+    if (failed) {
+      process.stderr.write(`xrpl-overlay: ${describeFailure(command, result, endpoint)}\n`);
+      return 1;
+    }
+    const text = spec.format(result, params);
+    if (text) process.stdout.write(text + '\n');
+    return 0;
+  } catch (err) {
+    if (err instanceof AdminClientError) {
+      process.stderr.write(`xrpl-overlay: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+function describeFailure(command: string, result: CommandResult, endpoint: AdminEndpoint): string {
+  if (result.error === 'forbidden') {
+    return `the node refused '${command}': this address is not in the admin = list of ${endpoint.stanza === 'default' ? 'its admin port' : endpoint.stanza} (forbidden)`;
+  }
+  const text = typeof result.error_message === 'string' ? result.error_message : 'failed';
+  return `${command}: ${text}${result.error ? ` (${String(result.error)})` : ''}`;
 }

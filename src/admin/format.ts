@@ -1,0 +1,176 @@
+/** Readable text for command results: tables and aligned key/value lines for a terminal. */
+
+type Row = Record<string, unknown>;
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+/** 93784 → "1d 2h", 3725 → "1h 2m", 125 → "2m 5s", 42 → "42s". */
+export function duration(seconds: unknown): string {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return '-';
+  const s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${s % 60}s`;
+  return `${s}s`;
+}
+
+/** 1536 → "1.5 kB" (powers of 1000). */
+export function bytes(value: unknown): string {
+  const n = typeof value === 'string' ? Number(value) : typeof value === 'number' ? value : NaN;
+  if (!Number.isFinite(n)) return '-';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+function text(v: unknown): string {
+  return v === undefined || v === null || v === '' ? '-' : String(v);
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function formatPeers(result: Row): string {
+  const peers = (Array.isArray(result.peers) ? result.peers : []) as Row[];
+  const out: string[] = [];
+  if (peers.length === 0) {
+    out.push('no peers connected');
+  } else {
+    const withNames = peers.some((p) => p.name);
+    const headers = ['PUBLIC KEY', 'ADDRESS', 'DIR', ...(withNames ? ['NAME'] : []), 'VERSION', 'PROTOCOL', 'UPTIME', 'LATENCY', 'LEDGERS', 'TRACK', 'STATUS', 'LOAD', 'RECV', 'SENT'];
+    const rows = peers.map((p) => {
+      const m = (p.metrics ?? {}) as Row;
+      return [
+        text(p.public_key),
+        text(p.address),
+        p.inbound ? 'in' : 'out',
+        ...(withNames ? [text(p.name)] : []),
+        text(p.version),
+        text(p.protocol),
+        duration(p.uptime),
+        typeof p.latency === 'number' ? `${p.latency} ms` : '-',
+        text(p.complete_ledgers),
+        text(p.track ?? 'converged'),
+        text(p.status),
+        text(p.load),
+        bytes(m.total_bytes_recv),
+        bytes(m.total_bytes_sent),
+      ];
+    });
+    out.push(table(headers, rows));
+    const inbound = peers.filter((p) => p.inbound).length;
+    out.push('', `${plural(peers.length, 'peer')}: ${inbound} inbound, ${peers.length - inbound} outbound`);
+  }
+  const cluster = (result.cluster ?? {}) as Record<string, Row>;
+  const members = Object.entries(cluster);
+  if (members.length > 0) {
+    out.push('', 'cluster:');
+    for (const [key, c] of members) out.push(`  ${key}${c.tag ? `  ${String(c.tag)}` : ''}`);
+  }
+  return out.join('\n');
+}
+
+/** Aligned `key  value` lines. */
+function keyValues(pairs: [string, string][]): string {
+  const width = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+export function formatServerInfo(result: Row): string {
+  const info = (result.info ?? {}) as Row;
+  const ports = (Array.isArray(info.ports) ? info.ports : []) as Row[];
+  const ledger = info.network_ledger as Row | string | undefined;
+  const pairs: [string, string][] = [
+    ['pubkey_node', text(info.pubkey_node)],
+    ['build_version', text(info.build_version)],
+    ['server_state', text(info.server_state)],
+    ['uptime', `${duration(info.uptime)} (${text(info.uptime)} s)`],
+    ['peers', text(info.peers)],
+  ];
+  if (info.network_id !== undefined) pairs.push(['network_id', text(info.network_id)]);
+  if (ledger !== undefined) pairs.push(['network_ledger', typeof ledger === 'object' ? `${text(ledger.seq)} ${text(ledger.hash)}` : ledger]);
+  if (info.server_domain !== undefined) pairs.push(['server_domain', text(info.server_domain)]);
+  pairs.push(
+    ['peer_disconnects', text(info.peer_disconnects)],
+    ['peer_disconnects_resources', text(info.peer_disconnects_resources)],
+    ['ports', ports.map((p) => `${text(p.port)} (${(Array.isArray(p.protocol) ? p.protocol : []).join(', ')})`).join(', ') || '-'],
+    ['hostid', text(info.hostid)],
+    ['time', text(info.time)],
+  );
+  return keyValues(pairs);
+}
+
+export function formatCrawl(result: Row): string {
+  const overlay = result.overlay as { active?: Row[] } | undefined;
+  const out: string[] = [];
+  if (!overlay) {
+    out.push('the crawl answer has no overlay section ([crawl] overlay = 0)');
+  } else {
+    const active = overlay.active ?? [];
+    if (active.length === 0) out.push('no peers listed');
+    else {
+      const rows = active.map((p) => [
+        text(p.public_key),
+        text(p.type),
+        p.ip === undefined ? '(private)' : p.port === undefined ? String(p.ip) : `${String(p.ip)}:${String(p.port)}`,
+        text(p.version),
+        duration(p.uptime),
+        text(p.complete_ledgers),
+      ]);
+      out.push(table(['PUBLIC KEY (base64)', 'TYPE', 'ADDRESS', 'VERSION', 'UPTIME', 'LEDGERS'], rows));
+      out.push('', `${plural(active.length, 'peer')} listed`);
+    }
+  }
+  const counts = result.counts as Row | undefined;
+  if (counts) out.push(`counts: ${JSON.stringify(counts)}`);
+  return out.join('\n');
+}
+
+function reservationText(r: Row | undefined): string {
+  if (!r) return '';
+  return r.description ? `${String(r.node)} "${String(r.description)}"` : String(r.node);
+}
+
+export function formatReservations(result: Row): string {
+  const list = (Array.isArray(result.reservations) ? result.reservations : []) as Row[];
+  if (list.length === 0) return 'no peer reservations';
+  return table(
+    ['NODE', 'DESCRIPTION'],
+    list.map((r) => [text(r.node), r.description === undefined ? '' : String(r.description)]),
+  ) + `\n\n${plural(list.length, 'reservation')}`;
+}
+
+export function formatReservationAdd(result: Row, key: string, description?: string): string {
+  const added = `reserved a peer slot for ${key}${description ? ` "${description}"` : ''}`;
+  const previous = result.previous as Row | undefined;
+  return previous ? `${added}\n(replaced ${reservationText(previous)})` : added;
+}
+
+export function formatReservationDel(result: Row, key: string): string {
+  const previous = result.previous as Row | undefined;
+  return previous ? `removed the reservation ${reservationText(previous)}` : `there was no reservation for ${key}`;
+}
+
+export function formatLogLevel(result: Row, severity?: string): string {
+  if (severity !== undefined) return `log level set to ${severity}`;
+  const levels = (result.levels ?? {}) as Row;
+  return keyValues(Object.entries(levels).map(([k, v]) => [k, text(v)]));
+}

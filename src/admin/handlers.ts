@@ -1,0 +1,275 @@
+/**
+ * The admin commands: rippled's request parameters, result shapes and errors (Peers.cpp,
+ * PeerImp::json, Connect.cpp, Reservations.cpp, LogLevel.cpp, Stop.cpp, Subscribe.cpp,
+ * Unsubscribe.cpp, NetworkOPs::getServerInfo), for what an overlay node has. A handler returns
+ * the `result` object or throws an RpcError; the server wraps either in the transport's envelope.
+ */
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
+import type { Level, Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { DEFAULT_PEER_PORT } from '../config/config.js';
+import { decodeNodePublic } from '../identity/node-key.js';
+import type { Overlay } from '../overlay/overlay.js';
+import type { Reservation } from '../overlay/reservations.js';
+import type { Peer } from '../peer/peer.js';
+import { formatEndpoint, isUnspecifiedIp } from '../protocol/address.js';
+import { NodeStatus } from '../protocol/messages.js';
+import { expectedField, invalidField, missingField, rpcError } from './errors.js';
+import type { PeerWatch } from './peer-watch.js';
+
+export type Params = Record<string, unknown>;
+export type Result = Record<string, unknown>;
+
+/** The one stream we publish: peer connections, disconnections and status changes. */
+export const PEER_STATUS_STREAM = 'peer_status';
+
+export interface AdminContext {
+  overlay: Overlay;
+  config: Config;
+  log: Logger;
+  watch: PeerWatch;
+  /** Stops the node; called once the `stop` response has been written. */
+  requestStop(): void;
+}
+
+/** What a command knows of the connection it came on. */
+export interface CommandSession {
+  transport: 'http' | 'ws';
+  /** Streams this WebSocket connection is subscribed to (WebSocket only). */
+  streams?: Set<string>;
+  /** Set by a command that must act once its response has been written (`stop`). */
+  afterResponse?: () => void;
+}
+
+type Handler = (ctx: AdminContext, params: Params, session: CommandSession) => Result;
+
+const HANDLERS: Record<string, Handler> = {
+  peers: (ctx) => peersResult(ctx),
+  connect: (ctx, params) => connect(ctx, params),
+  server_info: (ctx) => ({ info: serverInfo(ctx) }),
+  crawl: (ctx) => ctx.overlay.crawl() as Result,
+  peer_reservations_add: (ctx, params) => reservationsAdd(ctx, params),
+  peer_reservations_del: (ctx, params) => reservationsDel(ctx, params),
+  peer_reservations_list: (ctx) => ({ reservations: ctx.overlay.reservations.list().map(reservationJson) }),
+  log_level: (ctx, params) => logLevel(ctx, params),
+  stop: (ctx, _params, session) => {
+    session.afterResponse = () => ctx.requestStop();
+    return { message: 'xrpl-overlay server stopping' };
+  },
+  subscribe: (_ctx, params, session) => subscription(params, session, true),
+  unsubscribe: (_ctx, params, session) => subscription(params, session, false),
+};
+
+/** Every command the admin ports answer. */
+export const COMMANDS: readonly string[] = Object.keys(HANDLERS);
+
+/** Runs one command; throws RpcError for rippled-style failures. */
+export function runCommand(ctx: AdminContext, command: string, params: Params, session: CommandSession): Result {
+  const handler = Object.hasOwn(HANDLERS, command) ? HANDLERS[command] : undefined;
+  if (!handler) throw rpcError('unknownCmd');
+  return handler(ctx, params, session);
+}
+
+// ------------------------------------------------------------------------------ peers
+
+const STATUS_NAMES = new Map<number, string>(Object.entries(NodeStatus).map(([name, value]) => [value, name.toLowerCase()]));
+
+function peersResult(ctx: AdminContext): Result {
+  const peers = ctx.overlay.peers().map((p) => peerJson(ctx, p));
+  // Peers.cpp: every cluster member but ourselves, with its name as `tag`. We receive no
+  // cluster load reports, so `fee` and `age` never appear.
+  const cluster: Record<string, { tag?: string }> = {};
+  for (const c of ctx.overlay.opts.cluster) {
+    if (c.n9 === ctx.overlay.opts.identity.n9) continue;
+    cluster[c.n9] = c.name ? { tag: c.name } : {};
+  }
+  return { cluster, peers };
+}
+
+/** One peer the way rippled's PeerImp::json() reports it. */
+export function peerJson(ctx: AdminContext, peer: Peer): Result {
+  const i = peer.info;
+  const j: Result = { public_key: i.n9, address: formatEndpoint(i.remoteIp, i.remotePort) };
+  if (i.direction === 'in') j.inbound = true;
+  if (i.cluster) {
+    j.cluster = true;
+    const name = ctx.overlay.opts.cluster.find((c) => c.n9 === i.n9)?.name;
+    if (name) j.name = name;
+  }
+  if (i.serverDomain) j.server_domain = i.serverDomain;
+  if (i.networkId !== undefined) j.network_id = String(i.networkId);
+  j.load = peer.resource.balance;
+  if (i.version) j.version = i.version;
+  j.protocol = peer.protocolName;
+  if (peer.latencyMs !== undefined) j.latency = Math.round(peer.latencyMs);
+  j.uptime = peer.uptimeSeconds;
+  const { firstSeq, lastSeq } = peer.ledger;
+  if (firstSeq && lastSeq && firstSeq <= lastSeq) j.complete_ledgers = `${firstSeq} - ${lastSeq}`;
+  const track = ctx.watch.trackingOf(peer);
+  if (track !== 'converged') j.track = track;
+  const ledger = peer.ledger.ledgerHash ?? i.closedLedger;
+  if (ledger && ledger.some((b) => b !== 0)) j.ledger = ledger.toString('hex').toUpperCase();
+  const status = peer.ledger.status === undefined ? undefined : STATUS_NAMES.get(peer.ledger.status);
+  if (status) j.status = status;
+  const rates = ctx.watch.ratesOf(peer);
+  j.metrics = {
+    total_bytes_recv: String(peer.traffic.bytesIn),
+    total_bytes_sent: String(peer.traffic.bytesOut),
+    avg_bps_recv: String(rates.recv),
+    avg_bps_sent: String(rates.sent),
+  };
+  return j;
+}
+
+// ------------------------------------------------------------------------------ connect
+
+function connect(ctx: AdminContext, params: Params): Result {
+  if (!('ip' in params)) throw missingField('ip');
+  const ip = params.ip;
+  let port = DEFAULT_PEER_PORT;
+  if ('port' in params) {
+    const p = params.port;
+    // rippled takes anything convertible to an int; a port outside 1-65535 cannot be dialled.
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) throw rpcError('invalidParams');
+    port = p;
+  }
+  // rippled answers "attempting connection" even for an address it cannot parse, and then does
+  // nothing; we say what is wrong instead.
+  if (typeof ip !== 'string' || isIP(ip) === 0 || isUnspecifiedIp(ip)) throw invalidField('ip');
+  ctx.overlay.connect(ip, port, 'admin connect').catch(() => {
+    // The overlay logs the failure; the command only starts the attempt, as in rippled.
+  });
+  return { message: `attempting connection to IP:${ip} port: ${port}` };
+}
+
+// ------------------------------------------------------------------------------ server_info
+
+/** The overlay's part of rippled's server_info, with rippled's field names and types. */
+export function serverInfo(ctx: AdminContext): Result {
+  const base = ctx.overlay.serverInfo();
+  const info: Result = {
+    build_version: base.build_version,
+    complete_ledgers: 'empty',
+    hostid: hostname(),
+  };
+  if (base.network_id !== undefined) info.network_id = base.network_id;
+  if (base.network_ledger !== undefined) info.network_ledger = base.network_ledger;
+  info.peer_disconnects = String(ctx.watch.disconnects);
+  info.peer_disconnects_resources = String(ctx.watch.disconnectsResources);
+  info.peers = base.peers;
+  info.ports = ctx.config.ports.map((p) => ({ port: String(p.port), protocol: [...p.protocols].sort() }));
+  info.pubkey_node = base.pubkey_node;
+  if (ctx.config.serverDomain) info.server_domain = ctx.config.serverDomain;
+  info.server_state = base.server_state;
+  info.time = rippledTime(new Date());
+  info.uptime = base.uptime;
+  return info;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** rippled's time text, e.g. `2024-Jan-15 10:21:54.283000 UTC`. */
+export function rippledTime(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const micros = String(d.getUTCMilliseconds() * 1000).padStart(6, '0');
+  return `${d.getUTCFullYear()}-${MONTHS[d.getUTCMonth()]}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${micros} UTC`;
+}
+
+// ------------------------------------------------------------------------------ reservations
+
+function reservationJson(r: Reservation): Result {
+  return r.description ? { node: r.node, description: r.description } : { node: r.node };
+}
+
+function publicKeyParam(params: Params): string {
+  if (!('public_key' in params)) throw missingField('public_key');
+  const key = params.public_key;
+  if (typeof key !== 'string') throw expectedField('public_key', 'a string');
+  try {
+    decodeNodePublic(key);
+  } catch {
+    throw rpcError('publicMalformed');
+  }
+  return key;
+}
+
+function reservationsAdd(ctx: AdminContext, params: Params): Result {
+  const key = publicKeyParam(params);
+  let description: string | undefined;
+  if ('description' in params) {
+    if (typeof params.description !== 'string') throw expectedField('description', 'a string');
+    description = params.description || undefined;
+  }
+  const previous = ctx.overlay.reservations.add(key, description);
+  ctx.log.info({ node: key, description }, 'peer reservation added');
+  return previous ? { previous: reservationJson(previous) } : {};
+}
+
+function reservationsDel(ctx: AdminContext, params: Params): Result {
+  const key = publicKeyParam(params);
+  const previous = ctx.overlay.reservations.remove(key);
+  if (previous) ctx.log.info({ node: key }, 'peer reservation removed');
+  return previous ? { previous: reservationJson(previous) } : {};
+}
+
+// ------------------------------------------------------------------------------ log_level
+
+/** rippled's severity names (Logs::fromString) and the pino level each means. */
+const SEVERITIES: Record<string, Level> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  information: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  warnings: 'warn',
+  error: 'error',
+  errors: 'error',
+  fatal: 'fatal',
+  fatals: 'fatal',
+};
+
+/** The name rippled would print for a pino level (Logs::toString). */
+const SEVERITY_NAMES: Record<string, string> = { trace: 'trace', debug: 'debug', info: 'info', warn: 'warning', error: 'error', fatal: 'fatal' };
+
+function logLevel(ctx: AdminContext, params: Params): Result {
+  if (!('severity' in params)) {
+    return { levels: { base: SEVERITY_NAMES[ctx.log.level] ?? ctx.log.level } };
+  }
+  const severity = params.severity;
+  const level = typeof severity === 'string' ? SEVERITIES[severity.toLowerCase()] : undefined;
+  if (!level) throw rpcError('invalidParams');
+  if ('partition' in params) {
+    const partition = params.partition;
+    // rippled keeps a threshold per log partition; this node has one logger, rippled's "base".
+    if (typeof partition !== 'string' || partition.toLowerCase() !== 'base') {
+      throw rpcError('invalidParams', `Unknown log partition '${String(partition)}': this node has only 'base'.`);
+    }
+  }
+  const before = ctx.log.level;
+  ctx.log.level = level;
+  ctx.log.info({ from: before, to: level }, 'log level changed');
+  return {};
+}
+
+// ------------------------------------------------------------------------------ subscribe
+
+function subscription(params: Params, session: CommandSession, subscribe: boolean): Result {
+  if (!session.streams) {
+    // Subscribe.cpp: over JSON-RPC a subscription needs a callback `url`, which we do not offer.
+    if ('url' in params) throw rpcError('notSupported');
+    throw rpcError('invalidParams');
+  }
+  if (!('streams' in params)) return {};
+  const streams = params.streams;
+  if (!Array.isArray(streams)) throw rpcError('invalidParams');
+  for (const s of streams) {
+    if (s !== PEER_STATUS_STREAM) throw rpcError('malformedStream');
+  }
+  for (const s of streams as string[]) {
+    if (subscribe) session.streams.add(s);
+    else session.streams.delete(s);
+  }
+  return {};
+}

@@ -1,0 +1,193 @@
+/**
+ * `xrpl-overlay <command>` as a child process against nodes on 127.0.0.70–74: readable output,
+ * --json, the WebSocket port, errors (node not running, refused address, bad arguments), and
+ * `stop` ending a daemon started by the CLI with exit status 0.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Daemon } from '../src/daemon.js';
+import { adminStanzas, makeSeed, parsePrometheus, runCli } from './support/admin.js';
+import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+
+const NODE = '127.0.0.70';
+const PEER = '127.0.0.71';
+const DIALLED = '127.0.0.72';
+const SPAWNED = '127.0.0.73';
+const REFUSING = '127.0.0.74';
+
+const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-cli-'));
+function conf(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+const RPC_CONF = conf('rpc.cfg', adminStanzas({ ip: NODE, rpcPort: 5005 }));
+const WS_CONF = conf('ws.cfg', adminStanzas({ ip: NODE, wsPort: 6006 }));
+const DOWN_CONF = conf('down.cfg', adminStanzas({ ip: DIALLED, rpcPort: 5005 }));
+const REFUSED_CONF = conf('refused.cfg', adminStanzas({ ip: REFUSING, rpcPort: 5005, wsPort: 6006, admin: '127.0.0.2' }));
+
+let node: Daemon;
+let peer: Daemon;
+
+beforeAll(async () => {
+  node = await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: 5005, wsPort: 6006 }) });
+  peer = await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} 51235` });
+  await waitFor('the peer', () => node.overlay.peers().length === 1);
+});
+
+afterAll(async () => {
+  await stopAllNodes();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('readable output', () => {
+  it('peers, server_info, crawl and metrics print tables and lines', async () => {
+    const [peers, info, crawl, metrics, wsPeers] = await Promise.all([
+      runCli(['--conf', RPC_CONF, 'peers']),
+      runCli(['--conf', RPC_CONF, 'server_info']),
+      runCli(['--conf', RPC_CONF, 'crawl']),
+      runCli(['--conf', RPC_CONF, 'metrics']),
+      runCli(['--conf', WS_CONF, 'peers']),
+    ]);
+    for (const r of [peers, info, crawl, metrics, wsPeers]) {
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+    }
+    const lines = peers.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^PUBLIC KEY\s+ADDRESS\s+DIR\s+VERSION\s+PROTOCOL\s+UPTIME\s+LATENCY\s+LEDGERS\s+TRACK\s+STATUS\s+LOAD\s+RECV\s+SENT$/);
+    expect(lines[1]).toMatch(new RegExp(`^${peer.identity.n9}\\s+127\\.0\\.0\\.71:\\d+\\s+in\\s+xrpl-overlay-0\\.1\\.0\\s+XRPL/2\\.2\\s`));
+    expect(lines.at(-1)).toBe('1 peer: 1 inbound, 0 outbound');
+    // The same table through the WebSocket port.
+    expect(wsPeers.out.split('\n')[0]).toBe(lines[0]);
+    expect(wsPeers.out).toContain(peer.identity.n9);
+
+    expect(info.out).toMatch(new RegExp(`^pubkey_node\\s+${node.identity.n9}$`, 'm'));
+    expect(info.out).toMatch(/^server_state\s+connected$/m);
+    expect(info.out).toMatch(/^peers\s+1$/m);
+    expect(info.out).toMatch(/^ports\s+51235 \(peer\), 5005 \(http\), 6006 \(ws\)$/m);
+
+    expect(crawl.out).toMatch(/^PUBLIC KEY \(base64\)\s+TYPE\s+ADDRESS/);
+    expect(crawl.out).toContain(peer.identity.publicKey.toString('base64'));
+
+    expect(parsePrometheus(metrics.out).get('xrpl_overlay_peers')!.samples).toContainEqual({ labels: { direction: 'in' }, value: 1 });
+  });
+
+  it('--json prints the raw result', async () => {
+    const [peers, info] = await Promise.all([runCli(['--conf', RPC_CONF, '--json', 'peers']), runCli(['--conf', WS_CONF, '--json', 'server_info'])]);
+    expect(peers.code).toBe(0);
+    const p = JSON.parse(peers.out);
+    expect(p).toMatchObject({ status: 'success', cluster: {}, peers: [{ public_key: peer.identity.n9, inbound: true }] });
+    const i = JSON.parse(info.out);
+    expect(i).toMatchObject({ status: 'success', info: { pubkey_node: node.identity.n9, peers: 1 } });
+  });
+
+  it('connect, reservations and log_level', async () => {
+    const key = makeSeed().n9;
+    const [c1, c2, add] = await Promise.all([
+      runCli(['--conf', RPC_CONF, 'connect', DIALLED, '51235']),
+      runCli(['--conf', WS_CONF, 'connect', `${DIALLED}:51236`]),
+      runCli(['--conf', RPC_CONF, 'peer_reservations_add', key, 'our hub']),
+    ]);
+    expect(c1).toEqual({ code: 0, out: `attempting connection to IP:${DIALLED} port: 51235\n`, err: '' });
+    expect(c2.out).toBe(`attempting connection to IP:${DIALLED} port: 51236\n`);
+    expect(add.out).toBe(`reserved a peer slot for ${key} "our hub"\n`);
+
+    const list = await runCli(['--conf', RPC_CONF, 'peer_reservations_list']);
+    expect(list.out).toMatch(/^NODE\s+DESCRIPTION$/m);
+    expect(list.out).toMatch(new RegExp(`^${key}\\s+our hub$`, 'm'));
+    expect(list.out.trimEnd().split('\n').at(-1)).toBe('1 reservation');
+
+    const [del, level] = await Promise.all([
+      runCli(['--conf', WS_CONF, 'peer_reservations_del', key]),
+      runCli(['--conf', RPC_CONF, 'log_level', 'fatal']),
+    ]);
+    expect(del.out).toBe(`removed the reservation ${key} "our hub"\n`);
+    expect(level.out).toBe('log level set to fatal\n');
+    expect(node.overlay.opts.log.level).toBe('fatal');
+    const shown = await runCli(['--conf', RPC_CONF, 'log_level']);
+    expect(shown.out).toBe('base  fatal\n');
+    node.overlay.opts.log.level = 'silent';
+    expect((await runCli(['--conf', RPC_CONF, 'peer_reservations_list'])).out).toBe('no peer reservations\n');
+  });
+});
+
+describe('errors', () => {
+  it('a failed command prints rippled’s message and exits 1; --json prints the error result', async () => {
+    const [bad, badJson, badLevel] = await Promise.all([
+      runCli(['--conf', RPC_CONF, 'peer_reservations_add', 'n9nope']),
+      runCli(['--conf', WS_CONF, '--json', 'peer_reservations_del', 'n9nope']),
+      runCli(['--conf', RPC_CONF, 'log_level', 'loud']),
+    ]);
+    expect(bad).toEqual({ code: 1, out: '', err: 'xrpl-overlay: peer_reservations_add: Public key is malformed. (publicMalformed)\n' });
+    expect(badJson.code).toBe(1);
+    expect(JSON.parse(badJson.out)).toEqual({
+      error: 'publicMalformed',
+      error_code: 62,
+      error_message: 'Public key is malformed.',
+      request: { command: 'peer_reservations_del', public_key: 'n9nope', id: 1 },
+      status: 'error',
+    });
+    expect(badLevel.err).toBe('xrpl-overlay: log_level: Invalid parameters. (invalidParams)\n');
+  });
+
+  it('says clearly when the node is not running, or refuses this address', async () => {
+    await startNode({ ip: REFUSING, extra: adminStanzas({ ip: REFUSING, rpcPort: 5005, wsPort: 6006, admin: '127.0.0.2' }) });
+    const wsRefusedConf = conf('refused-ws.cfg', adminStanzas({ ip: REFUSING, wsPort: 6006, admin: '127.0.0.2' }));
+    const [down, refused, refusedWs, noConf] = await Promise.all([
+      runCli(['--conf', DOWN_CONF, 'peers']),
+      runCli(['--conf', REFUSED_CONF, 'peers']),
+      runCli(['--conf', wsRefusedConf, 'peers']),
+      runCli(['--conf', join(dir, 'missing.cfg'), 'peers']),
+    ]);
+    expect(down.code).toBe(1);
+    expect(down.out).toBe('');
+    expect(down.err).toBe(
+      `xrpl-overlay: cannot reach the node at http://${DIALLED}:5005 ([port_rpc_admin_local] of the config): connection refused. Is xrpl-overlay running?\n`,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('refused the command (403 Forbidden): this address is not in the admin = list of [port_rpc_admin_local]');
+    expect(refused.out).toBe('');
+    expect(refusedWs.code).toBe(1);
+    expect(refusedWs.err).toBe("xrpl-overlay: the node refused 'peers': this address is not in the admin = list of [port_ws_admin_local] (forbidden)\n");
+    expect(noConf.code).toBe(1);
+    expect(noConf.err).toContain('missing.cfg');
+  });
+
+  it('usage errors exit 2', async () => {
+    const [unknown, badIp, extra, noKey] = await Promise.all([
+      runCli(['--conf', RPC_CONF, 'ledger_accept']),
+      runCli(['--conf', RPC_CONF, 'connect', 'example']),
+      runCli(['--conf', RPC_CONF, 'peers', 'now']),
+      runCli(['--conf', RPC_CONF, 'peer_reservations_add']),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("unknown command 'ledger_accept'");
+    expect(unknown.err).toContain('peer_reservations_add PUBLIC_KEY [DESCRIPTION]');
+    expect(badIp).toMatchObject({ code: 2, err: expect.stringContaining("connect: 'example' is not an IP address") });
+    expect(extra).toMatchObject({ code: 2, err: expect.stringContaining('peers takes no arguments') });
+    expect(noKey).toMatchObject({ code: 2, err: expect.stringContaining('needs the node public key') });
+  });
+});
+
+describe('stop', () => {
+  it('ends a daemon started by the CLI, which exits 0', async () => {
+    const data = mkdtempSync(join(dir, 'data-'));
+    const file = conf('spawned.cfg', `[port_peer]\nip = ${SPAWNED}\nport = 51235\nprotocol = peer\n\n${adminStanzas({ ip: SPAWNED, rpcPort: 5005 })}`);
+    const daemon = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--conf', file, '--data-dir', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    daemon.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => daemon.on('exit', resolve));
+    try {
+      await waitFor('the daemon to start', () => out.includes('xrpl-overlay started'), 10_000);
+      const stop = await runCli(['--conf', file, 'stop']);
+      expect(stop).toEqual({ code: 0, out: 'xrpl-overlay server stopping\n', err: '' });
+      expect(await exited).toBe(0);
+      expect(out).toContain('"signal":"stop command"');
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+  });
+});
