@@ -56,6 +56,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
     ipsFixed: config.ipsFixed,
     cluster: config.clusterNodes.map((c) => ({ n9: c.publicKey, name: c.name })),
     crawl: config.crawl,
+    vlEnabled: config.vlEnabled,
     timers: {
       pingIntervalMs: t.pingInterval,
       autoconnectIntervalMs: t.autoconnectInterval,

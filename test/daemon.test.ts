@@ -156,6 +156,18 @@ describe('HTTP on the peer port', () => {
     await startNode({ ip: '127.0.0.49', extra: '[crawl]\n0' });
     expect((await httpsGet('127.0.0.49', 51235, '/crawl')).status).toBe(403);
   });
+
+  it('answers /vl/<key> with 404 as rippled does for a key it holds no list for, and 403 when [vl] enabled = 0', async () => {
+    await startNode({ ip: '127.0.5.1' });
+    const key = 'ED2677ABFFD1B33AC6FBC3062B71F1E8397C1505E1C42C64D11AD1B28FF73F4734';
+    const vl = await httpsGet('127.0.5.1', 51235, `/vl/${key}`);
+    expect(vl.status).toBe(404);
+    expect(vl.headers['content-type']).toBe('application/json');
+    expect(vl.body).toBe('');
+    expect((await httpsGet('127.0.5.1', 51235, '/vl/')).status).toBe(403);
+    await startNode({ ip: '127.0.5.2', extra: '[vl]\nenabled = 0' });
+    expect((await httpsGet('127.0.5.2', 51235, `/vl/${key}`)).status).toBe(403);
+  });
 });
 
 function runCli(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; out: string; err: string }> {

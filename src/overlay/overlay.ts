@@ -112,6 +112,8 @@ export interface OverlayOptions {
   ipsFixed: HostPort[];
   cluster: { n9: string; name?: string }[];
   crawl: CrawlOptions;
+  /** [vl] enabled: answer GET /vl/<key> (rippled's default: on). */
+  vlEnabled?: boolean;
   timers: OverlayTimers;
   /** Data directory for persisted state (reservations, bootcache); none: memory only. */
   dataDir?: string;
@@ -317,6 +319,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     if (head.method === 'GET' && path === '/health') {
       const h = this.health();
       return sendHttp(socket, h.status, h.reason, JSON.stringify(h.body), this.opts.userAgent);
+    }
+    if (head.method === 'GET' && path.startsWith('/vl/') && path.length > 4 && this.opts.vlEnabled !== false) {
+      // rippled's answer for a publisher key it holds no list for; this node holds no validator lists.
+      return sendHttp(socket, 404, 'Not Found', '', this.opts.userAgent);
     }
     sendHttp(socket, 403, 'Forbidden', '', this.opts.userAgent, 'text/plain');
   }
