@@ -12,7 +12,7 @@ import type { BenchResult } from './types.js';
 
 const CHUNK_BYTES = 16 * 1024;
 const STREAM_PAYLOAD_BYTES = 16 * 1024 * 1024;
-const RUNS = 7;
+const RUNS = 11;
 
 interface Case {
   name: string;
@@ -90,17 +90,23 @@ function decodeWithConcat(chunks: Buffer[]): number {
   return bytes;
 }
 
-/** Median time of one pass over the stream, in seconds. */
-function measure(decode: (chunks: Buffer[]) => number, chunks: Buffer[]): number {
-  decode(chunks); // warm-up
-  const times: number[] = [];
+/**
+ * Median time of one pass over the stream for each decoder, in seconds. The two decoders take
+ * turns, run by run, so that a slow spell of a noisy machine falls on both alike.
+ */
+function measurePair(a: (chunks: Buffer[]) => number, b: (chunks: Buffer[]) => number, chunks: Buffer[]): [number, number] {
+  a(chunks); // warm-up
+  b(chunks);
+  const times: [number[], number[]] = [[], []];
   for (let i = 0; i < RUNS; i++) {
-    const started = process.hrtime.bigint();
-    decode(chunks);
-    times.push(Number(process.hrtime.bigint() - started) / 1e9);
+    for (const [k, decode] of [a, b].entries()) {
+      const started = process.hrtime.bigint();
+      decode(chunks);
+      times[k]!.push(Number(process.hrtime.bigint() - started) / 1e9);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  const median = (t: number[]) => t.sort((x, y) => x - y)[Math.floor(t.length / 2)]!;
+  return [median(times[0]), median(times[1])];
 }
 
 const megabytesPerSecond = (bytes: number, seconds: number): number => bytes / 1e6 / seconds;
@@ -109,8 +115,7 @@ export async function benchFraming(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const c of CASES) {
     const stream = buildStream(c);
-    const ours = measure(decodeWithFrameDecoder, stream.chunks);
-    const baseline = measure(decodeWithConcat, stream.chunks);
+    const [ours, baseline] = measurePair(decodeWithFrameDecoder, decodeWithConcat, stream.chunks);
     const oursRate = megabytesPerSecond(stream.wireBytes, ours);
     const baselineRate = megabytesPerSecond(stream.wireBytes, baseline);
     results.push({
