@@ -48,8 +48,9 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
     serverDomain: config.serverDomain,
     publicIp: config.overlay.publicIp,
     peerPrivate: config.peerPrivate,
-    // txrr and ledgerreplay are never advertised: we do not implement the messages they imply.
-    features: { compression: config.compression, ledgerReplay: false, txReduceRelay: false, vpReduceRelay: config.reduceRelay.vpBaseSquelchEnable },
+    // txrr, vprr and ledgerreplay are never advertised: we do not implement what they imply (vprr: honouring
+    // TMSquelch), and a peer that believed we did would count on it.
+    features: { compression: config.compression, ledgerReplay: false, txReduceRelay: false, vpReduceRelay: false },
     slots: slotLimits(config),
     verifyEndpoints: config.overlay.verifyEndpoints,
     ips: config.ips,

@@ -4,7 +4,7 @@
  * `candidates` (addresses worth dialling) and the peer events.
  */
 import { EventEmitter } from 'node:events';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import net, { isIP } from 'node:net';
 import type tls from 'node:tls';
@@ -35,6 +35,7 @@ import { fixedPeerBackoffMs } from './backoff.js';
 import { buildCrawl, type CrawlOptions } from './crawl.js';
 import { buildHealth } from './health.js';
 import { HashRouter } from './hash-router.js';
+import { checkRelayItem } from './relay-checks.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
 import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
@@ -644,10 +645,24 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     else if (RELAYED_TYPES.has(frame.type)) this.relay(peer, msg, frame);
   }
 
-  /** Relay consensus traffic to every peer that has not sent it to us, once per item. */
+  /**
+   * Relay consensus traffic to every peer that has not sent it to us, once per item, after the
+   * checks rippled makes before it relays (an item rippled would charge us for is dropped here, and
+   * its sender charged instead).
+   */
   private relay(from: Peer, msg: PeerMessage, frame: RawFrame): void {
-    const skip = this.router.receive(suppressionKey(msg, frame), from.id);
+    const check = checkRelayItem(msg, frame.payload);
+    if (!check.ok) {
+      if (check.charge) from.charge(check.charge, check.reason);
+      else this.log.debug({ peer: from.info.n9, reason: check.reason }, 'not relayed');
+      return;
+    }
+    const skip = this.router.receive(check.key, from.id);
     if (!skip) return;
+    if (check.verify && !check.verify()) {
+      from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
+      return;
+    }
     for (const p of this.peersById.values()) {
       if (p === from || skip.has(p.id)) continue;
       p.sendRaw(frame.type, frame.payload);
@@ -657,7 +672,12 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private onPeerStatus(peer: Peer, s: PeerLedgerStatus): void {
     this.emit('peerStatus', peer, s);
     if (s.event !== NodeEvent.ACCEPTED_LEDGER || s.ledgerSeq === undefined || !s.ledgerHash) return;
-    if (this.latestLedger?.ledgerSeq !== undefined && this.latestLedger.ledgerSeq >= s.ledgerSeq) return;
+    // Repeat a newer ledger only when most peers have reached it, so that no single peer can make
+    // us announce a ledger far ahead of the network (and look diverged to every rippled peer).
+    const majority = lowerMedian(this.peers().flatMap((p) => (p.ledger.ledgerSeq === undefined ? [] : [p.ledger.ledgerSeq])));
+    if (majority === undefined || s.ledgerSeq > majority) return;
+    const latest = this.latestLedger?.ledgerSeq;
+    if (latest !== undefined && latest >= s.ledgerSeq && latest <= majority) return;
     this.latestLedger = s;
     const m = statusMessage(s);
     for (const p of this.peersById.values()) if (p !== peer) p.send('STATUS_CHANGE', m);
@@ -733,20 +753,9 @@ function statusMessage(s: PeerLedgerStatus) {
 }
 
 /** The identity of a relayed item: the signed part, so re-stamped copies still match. */
-function suppressionKey(msg: PeerMessage, frame: RawFrame): string {
-  const h = createHash('sha256');
-  switch (msg.name) {
-    case 'TRANSACTION':
-      h.update(msg.message.rawTransaction);
-      break;
-    case 'VALIDATION':
-      h.update(msg.message.validation);
-      break;
-    case 'PROPOSE_LEDGER':
-      h.update(msg.message.signature);
-      break;
-    default:
-      h.update(frame.payload);
-  }
-  return `${frame.type}:${h.digest('base64')}`;
+/** The lower median: with an even count, the smaller middle value (a lone outlier cannot lift it). */
+function lowerMedian(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }

@@ -1,0 +1,89 @@
+/**
+ * What rippled checks before it relays consensus traffic (PeerImp::onMessage for TMProposeSet,
+ * TMValidation, TMManifests and TMTransaction), so that we never pass on an item that would get us
+ * charged by the rippled peers we pass it to. An item that fails is not relayed, and its sender is
+ * charged what rippled would charge it.
+ *
+ * We hold no ledgers, validator lists or manifests, so we check what can be checked without them:
+ * sizes, key types and, for proposals, the signature itself (rippled's checkPropose).
+ */
+import { createHash } from 'node:crypto';
+import { verifyDigestSignature } from '../identity/node-key.js';
+import type { PeerMessage } from '../protocol/codec.js';
+import type { TMProposeSet } from '../protocol/messages.js';
+import { Charge, type ChargeKind } from '../peer/resource.js';
+
+/** rippled's txMaxSizeBytes: a larger transaction does not deserialize, and is dropped. */
+export const TX_MAX_BYTES = 1024 * 1024;
+/** rippled drops a TMValidation shorter than this as malformed. */
+export const VALIDATION_MIN_BYTES = 50;
+/** rippled charges a TMManifests with more entries than this. */
+export const MANIFESTS_MAX = 100;
+/** HashPrefix::proposal, 'P' 'R' 'P' 0. */
+const PROPOSAL_PREFIX = 0x50525000;
+
+export type RelayCheck =
+  /** Relay under this suppression key; `verify`, when present, must pass first (costly: call it once). */
+  | { ok: true; key: string; verify?: () => boolean }
+  | { ok: false; reason: string; charge?: ChargeKind };
+
+/** Checks one relayable message and gives its suppression key. */
+export function checkRelayItem(msg: PeerMessage, payload: Buffer): RelayCheck {
+  switch (msg.name) {
+    case 'PROPOSE_LEDGER':
+      return checkProposal(msg.message);
+    case 'VALIDATION': {
+      const v = msg.message.validation;
+      if (v.length < VALIDATION_MIN_BYTES) return { ok: false, reason: 'validation too small', charge: Charge.malformed };
+      return { ok: true, key: `val:${sha512Half(v).toString('base64')}` };
+    }
+    case 'TRANSACTION': {
+      const tx = msg.message.rawTransaction;
+      if (tx.length > TX_MAX_BYTES) return { ok: false, reason: `transaction of ${tx.length} bytes is over rippled's limit` };
+      return { ok: true, key: `tx:${sha512Half(tx).toString('base64')}` };
+    }
+    case 'MANIFESTS': {
+      const n = msg.message.list.length;
+      if (n === 0) return { ok: false, reason: 'empty manifests', charge: Charge.useless };
+      if (n > MANIFESTS_MAX) return { ok: false, reason: `${n} manifests in one message`, charge: Charge.malformed };
+      return { ok: true, key: `man:${sha512Half(payload).toString('base64')}` };
+    }
+    default:
+      return { ok: false, reason: `${msg.name} is not relayed` };
+  }
+}
+
+function checkProposal(p: TMProposeSet): RelayCheck {
+  // rippled's order: signature size and key type first, then the hashes.
+  const sigOk = p.signature.length >= 64 && p.signature.length <= 72;
+  const keyOk = p.nodePubKey.length === 33 && (p.nodePubKey[0] === 0x02 || p.nodePubKey[0] === 0x03);
+  if (!sigOk || !keyOk) return { ok: false, reason: 'malformed proposal signature or key', charge: Charge.invalidSignature };
+  if (p.currentTxHash.length !== 32 || p.previousledger.length !== 32) {
+    return { ok: false, reason: 'malformed proposal hashes', charge: Charge.malformed };
+  }
+  // rippled's proposalUniqueId covers every signed field, the key and the signature: a copy with any
+  // field changed is a different item, and cannot suppress the genuine one.
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n >>> 0);
+    return b;
+  };
+  const id = sha512Half(p.currentTxHash, p.previousledger, u32(p.proposeSeq), u32(p.closeTime), p.nodePubKey, p.signature);
+  return { ok: true, key: `prop:${id.toString('base64')}`, verify: () => verifyProposalSignature(p) };
+}
+
+/** rippled's ConsensusProposal::signingHash, verified as checkPropose does (high-S accepted). */
+export function verifyProposalSignature(p: TMProposeSet): boolean {
+  const head = Buffer.alloc(12);
+  head.writeUInt32BE(PROPOSAL_PREFIX, 0);
+  head.writeUInt32BE(p.proposeSeq >>> 0, 4);
+  head.writeUInt32BE(p.closeTime >>> 0, 8);
+  const digest = sha512Half(head, p.previousledger, p.currentTxHash);
+  return verifyDigestSignature(p.nodePubKey, digest, p.signature);
+}
+
+function sha512Half(...parts: Uint8Array[]): Buffer {
+  const h = createHash('sha512');
+  for (const part of parts) h.update(part);
+  return h.digest().subarray(0, 32);
+}

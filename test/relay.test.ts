@@ -1,0 +1,185 @@
+/**
+ * Relay: what rippled checks before it passes consensus traffic on, on real sockets with real
+ * rippled proposals, and the newest-ledger announcement that no single peer can push ahead.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Daemon } from '../src/daemon.js';
+import { HashRouter } from '../src/overlay/hash-router.js';
+import { checkRelayItem, verifyProposalSignature } from '../src/overlay/relay-checks.js';
+import { decodeMessage } from '../src/protocol/codec.js';
+import { MessageType } from '../src/protocol/message-types.js';
+import { NodeEvent, type TMProposeSet } from '../src/protocol/messages.js';
+import type { Peer } from '../src/peer/peer.js';
+import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { frameVectors, payloadOf } from './support/vectors.js';
+
+afterEach(stopAllNodes);
+
+/** Every proposal rippled 3.1.2 sent in the recorded network. */
+function rippledProposals(): TMProposeSet[] {
+  return frameVectors()
+    .filter((v) => v.type === MessageType.PROPOSE_LEDGER)
+    .map((v) => {
+      const m = decodeMessage(v.type, payloadOf(v));
+      if (m.name !== 'PROPOSE_LEDGER') throw new Error('not a proposal');
+      return m.message;
+    });
+}
+
+describe('relay checks (rippled PeerImp::onMessage, checkPropose)', () => {
+  it('verifies the signature of every proposal rippled sent, and no altered one', () => {
+    const proposals = rippledProposals();
+    expect(proposals.length).toBeGreaterThanOrEqual(20);
+    for (const p of proposals) {
+      expect(verifyProposalSignature(p)).toBe(true);
+      expect(verifyProposalSignature({ ...p, closeTime: p.closeTime + 1 })).toBe(false);
+      expect(verifyProposalSignature({ ...p, proposeSeq: p.proposeSeq + 1 })).toBe(false);
+      const tx = Buffer.from(p.currentTxHash);
+      tx[0]! ^= 1;
+      expect(verifyProposalSignature({ ...p, currentTxHash: tx })).toBe(false);
+    }
+  });
+
+  it('gives a proposal changed in any signed field a key of its own, so a forgery cannot suppress the original', () => {
+    const p = rippledProposals()[0]!;
+    const msg = (m: TMProposeSet) => ({ name: 'PROPOSE_LEDGER' as const, type: MessageType.PROPOSE_LEDGER, message: m });
+    const key = (m: TMProposeSet) => {
+      const r = checkRelayItem(msg(m), Buffer.alloc(0));
+      if (!r.ok) throw new Error(r.reason);
+      return r.key;
+    };
+    expect(key({ ...p })).toBe(key(p));
+    expect(key({ ...p, closeTime: p.closeTime + 1 })).not.toBe(key(p));
+    expect(key({ ...p, proposeSeq: p.proposeSeq + 1 })).not.toBe(key(p));
+  });
+
+  it('refuses what rippled refuses, with its charges', () => {
+    const p = rippledProposals()[0]!;
+    const check = (m: TMProposeSet) => checkRelayItem({ name: 'PROPOSE_LEDGER', type: MessageType.PROPOSE_LEDGER, message: m }, Buffer.alloc(0));
+    const short = check({ ...p, signature: p.signature.subarray(0, 63) });
+    expect(short.ok === false && short.charge?.cost).toBe(2000);
+    const ed25519 = check({ ...p, nodePubKey: Buffer.concat([Buffer.from([0xed]), p.nodePubKey.subarray(1)]) });
+    expect(ed25519.ok === false && ed25519.charge?.cost).toBe(2000);
+    const badHash = check({ ...p, previousledger: Buffer.alloc(31) });
+    expect(badHash.ok === false && badHash.charge?.cost).toBe(200);
+    const val = checkRelayItem({ name: 'VALIDATION', type: MessageType.VALIDATION, message: { validation: Buffer.alloc(49) } }, Buffer.alloc(0));
+    expect(val.ok === false && val.charge?.cost).toBe(200);
+    const tx = checkRelayItem({ name: 'TRANSACTION', type: MessageType.TRANSACTION, message: { rawTransaction: Buffer.alloc(1024 * 1024 + 1), status: 1 } }, Buffer.alloc(0));
+    expect(tx.ok).toBe(false);
+    const empty = checkRelayItem({ name: 'MANIFESTS', type: MessageType.MANIFESTS, message: { list: [] } }, Buffer.alloc(0));
+    expect(empty.ok === false && empty.charge?.cost).toBe(150);
+  });
+});
+
+/** A sender and a receiver, both connected to a hub that relays between them. */
+async function line(prefix: string): Promise<{ sender: Daemon; hub: Daemon; receiver: Daemon; toHub: Peer; heard: () => PeerMessageLog }> {
+  const HUB = `${prefix}.1`;
+  const hub = await startNode({ ip: HUB });
+  const sender = await startNode({ ip: `${prefix}.2`, extra: `[ips_fixed]\n${HUB} 51235` });
+  const receiver = await startNode({ ip: `${prefix}.3`, extra: `[ips_fixed]\n${HUB} 51235` });
+  await waitFor('both connected to the hub', () => hub.overlay.peers().length === 2 && sender.overlay.peers().length === 1 && receiver.overlay.peers().length === 1);
+  const log: PeerMessageLog = [];
+  receiver.overlay.on('message', (_p, m) => log.push({ name: m.name, message: m.message }));
+  return { sender, hub, receiver, toHub: sender.overlay.peers()[0]!, heard: () => log };
+}
+
+type PeerMessageLog = { name: string; message: any }[];
+
+const settle = () => new Promise((r) => setTimeout(r, 400));
+
+describe('relay on the wire', () => {
+  it('drops a forged copy of a real rippled proposal, charging its sender, and still relays the genuine one once', async () => {
+    const { hub, sender, toHub, heard } = await line('127.0.13');
+    const [p] = rippledProposals();
+    const senderAtHub = hub.overlay.peers().find((x) => x.info.n9 === sender.identity.n9)!;
+    const before = senderAtHub.resource.balance;
+    // The forgery first: same key and signature, another close time, so the signature no longer
+    // matches. Were it relayed, or did it take the genuine proposal's place, the receiver would see it.
+    toHub.send('PROPOSE_LEDGER', { ...p!, closeTime: p!.closeTime + 5 });
+    await settle();
+    // A bad signature costs rippled's 2000; a plain message costs 1 (either divided by the window).
+    expect(senderAtHub.resource.balance - before).toBeGreaterThan(10);
+    toHub.send('PROPOSE_LEDGER', p!);
+    toHub.send('PROPOSE_LEDGER', p!);
+    await waitFor('the proposal at the receiver', () => heard().some((m) => m.name === 'PROPOSE_LEDGER'));
+    await settle();
+    const proposals = heard().filter((m) => m.name === 'PROPOSE_LEDGER');
+    expect(proposals).toHaveLength(1);
+    expect(proposals[0]!.message.closeTime).toBe(p!.closeTime);
+  });
+
+  it('does not relay a validation too small to be one, nor a transaction over 1 MiB', async () => {
+    const { toHub, heard } = await line('127.0.14');
+    toHub.send('VALIDATION', { validation: Buffer.alloc(40, 1) });
+    toHub.send('TRANSACTION', { rawTransaction: Buffer.alloc(1024 * 1024 + 10, 7), status: 1 });
+    toHub.send('TRANSACTION', { rawTransaction: Buffer.alloc(200, 9), status: 1 });
+    await waitFor('the small transaction at the receiver', () => heard().some((m) => m.name === 'TRANSACTION'));
+    await settle();
+    expect(heard().filter((m) => m.name === 'VALIDATION')).toHaveLength(0);
+    const txs = heard().filter((m) => m.name === 'TRANSACTION');
+    expect(txs.map((m) => m.message.rawTransaction.length)).toEqual([200]);
+  });
+
+  it('announces the ledger most peers have reached, not a far-ahead one a single peer claims', async () => {
+    const HUB = '127.0.13.21';
+    const hub = await startNode({ ip: HUB });
+    const honest: Daemon[] = [];
+    for (let i = 22; i <= 24; i++) honest.push(await startNode({ ip: `127.0.13.${i}`, extra: `[ips_fixed]\n${HUB} 51235` }));
+    const liar = await startNode({ ip: '127.0.13.25', extra: `[ips_fixed]\n${HUB} 51235` });
+    const watcher = await startNode({ ip: '127.0.13.26', extra: `[ips_fixed]\n${HUB} 51235` });
+    await waitFor('all five connected to the hub', () => hub.overlay.peers().length === 5);
+    const announced: number[] = [];
+    watcher.overlay.on('message', (_p, m) => {
+      if (m.name === 'STATUS_CHANGE' && m.message.ledgerSeq !== undefined) announced.push(m.message.ledgerSeq);
+    });
+    const status = (seq: number) => ({ newEvent: NodeEvent.ACCEPTED_LEDGER, ledgerSeq: seq, ledgerHash: Buffer.alloc(32, seq & 0xff), firstSeq: 1, lastSeq: seq });
+    for (const n of honest) n.overlay.peers()[0]!.send('STATUS_CHANGE', status(1000));
+    await waitFor('the honest ledger announced', () => announced.includes(1000));
+    liar.overlay.peers()[0]!.send('STATUS_CHANGE', status(0xffffffff));
+    for (const n of honest) n.overlay.peers()[0]!.send('STATUS_CHANGE', status(1001));
+    await waitFor('the next honest ledger announced', () => announced.includes(1001));
+    await settle();
+    expect(announced).not.toContain(0xffffffff);
+  });
+});
+
+describe('HashRouter (rippled HashRouter)', () => {
+  it('relays once per interval, skipping only the peers that sent the item since it was last relayed', () => {
+    let now = 0;
+    const r = new HashRouter({ holdMs: 300_000, relayAgainMs: 30_000 }, () => now);
+    expect(r.receive('a', 1)).toEqual(new Set([1]));
+    now = 10_000;
+    expect(r.receive('a', 2)).toBeUndefined();
+    now = 40_000;
+    expect(r.receive('a', 3)).toEqual(new Set([2, 3]));
+  });
+
+  it('keeps an item that keeps being seen, and forgets one unseen for the hold time', () => {
+    let now = 0;
+    const r = new HashRouter({ holdMs: 300_000, relayAgainMs: 30_000 }, () => now);
+    r.receive('busy', 1);
+    r.receive('quiet', 1);
+    now = 200_000;
+    r.receive('busy', 2);
+    now = 450_000;
+    r.sweep();
+    expect(r.size).toBe(1); // 'busy', last seen 250 s ago; 'quiet' went after 300 s
+    expect(r.receive('quiet', 1)).toEqual(new Set([1])); // new again
+  });
+
+  it('holds at most maxEntries items, forgetting the least recently seen first', () => {
+    let now = 0;
+    const r = new HashRouter({ holdMs: 300_000, relayAgainMs: 30_000, maxEntries: 2 }, () => now);
+    r.receive('a', 1);
+    now = 1;
+    r.receive('b', 1);
+    now = 2;
+    r.receive('a', 2); // a is now the most recent
+    now = 3;
+    r.receive('c', 1); // b goes
+    expect(r.size).toBe(2);
+    now = 4;
+    expect(r.receive('a', 3)).toBeUndefined(); // still remembered (relayed at 0 s, within 30 s)
+    expect(r.receive('b', 1)).toEqual(new Set([1])); // forgotten, so new again
+  });
+});
