@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { NodeIdentity, decodeNodePublic, verifyDigestSignature } from '../src/identity/node-key.js';
 import {
   badRequestResponse,
+  isConnectAsPeer,
   isPeerUpgrade,
   parseRedirectBody,
   serviceUnavailableResponse,
@@ -485,6 +486,31 @@ describe('verifyHandshakeHeaders: every refusal of PROTOCOL.md §1.6', () => {
     expect(refused(h6, context(p6, { remoteIp: '2001:4860::8844' }))).toMatch(/^Incorrect Local-IP: /);
   });
 
+  it('Local-IP / Remote-IP across address families: not compared over IPv6, refused over IPv4', () => {
+    // A peer whose public_ip is IPv4 reaches us over IPv6 (rippled 2.x compares nothing then).
+    const p = params({ publicIp: '1.2.3.4', remoteIp: '2001:4860::1' });
+    const h = buildRequestHeaders(p);
+    expect(header({ headers: h }, 'Local-IP')).toBe('1.2.3.4');
+    expect(header({ headers: h }, 'Remote-IP')).toBe('2001:4860::1');
+    // Local-IP v4 vs the IPv6 socket address; Remote-IP (our v6 address) vs our v4 public_ip
+    expect(refused(h, context(p, { remoteIp: '2001:4860::8888', publicIp: '8.8.8.8' }))).toBeUndefined();
+    // same families over IPv6 are still compared
+    expect(refused(withHeader(h, 'Local-IP', '2001:4860::7'), context(p, { remoteIp: '2001:4860::8888' }))).toBe(
+      'Incorrect Local-IP: 2001:4860::8888 instead of 2001:4860::7',
+    );
+    expect(refused(withHeader(h, 'Local-IP', undefined), context(p, { remoteIp: '2001:4860::8888', publicIp: '2001:4860::2' }))).toBe(
+      'Incorrect Remote-IP: 2001:4860::2 instead of 2001:4860::1',
+    );
+    // Over IPv4 (or v4-mapped) both rippled versions compare, and different families never match.
+    const v6Local = withHeader(withHeader(h, 'Local-IP', '2001:4860::7'), 'Remote-IP', undefined);
+    expect(refused(v6Local, context(p, { remoteIp: '5.6.7.8' }))).toBe('Incorrect Local-IP: 5.6.7.8 instead of 2001:4860::7');
+    expect(refused(v6Local, context(p, { remoteIp: '::ffff:5.6.7.8' }))).toMatch(/^Incorrect Local-IP: /);
+    const v4Remote = withHeader(withHeader(h, 'Local-IP', undefined), 'Remote-IP', '9.9.9.9');
+    expect(refused(v4Remote, context(p, { remoteIp: '5.6.7.8', publicIp: '2001:4860::2' }))).toBe(
+      'Incorrect Remote-IP: 2001:4860::2 instead of 9.9.9.9',
+    );
+  });
+
   it('Invalid Remote-IP / Incorrect Remote-IP', () => {
     // they saw us at 8.8.4.4 (public, so they sent Remote-IP)
     const p = params({ remoteIp: '8.8.4.4' });
@@ -845,6 +871,26 @@ describe('isProperDomain and parseLedgerHash', () => {
     expect(isProperDomain(`${'a'.repeat(63)}.${'b'.repeat(60)}.com`)).toBe(true); // 128
   });
 
+  it("parseLedgerHash reads base64 as leniently as rippled's decoder: exactly 32 bytes out", () => {
+    const hash = randomBytes(32);
+    const b64 = hash.toString('base64');
+    expect(b64).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(parseLedgerHash(b64.slice(0, 43))).toEqual(hash); // unpadded
+    expect(parseLedgerHash(`${b64}==`)).toEqual(hash); // decoding stops at the first '='
+    expect(parseLedgerHash(`${b64.slice(0, 43)}!junk`)).toEqual(hash); // ... or any non-alphabet character
+    expect(parseLedgerHash(`${b64.slice(0, 43)} ${b64}`)).toEqual(hash);
+    // 43 hex-looking characters are not hex (not 64) but are base64 of 32 bytes
+    const hexish = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01234';
+    expect(parseLedgerHash(hexish)).toEqual(Buffer.from(hexish, 'base64'));
+    // 42 or 44 alphabet characters decode to 31 or 33 bytes
+    expect(parseLedgerHash(b64.slice(0, 42))).toBeUndefined();
+    expect(parseLedgerHash(`${b64.slice(0, 43)}A`)).toBeUndefined();
+    expect(parseLedgerHash(randomBytes(33).toString('base64'))).toBeUndefined();
+    // URL-safe characters are outside the alphabet: decoding stops there
+    expect(parseLedgerHash(`${b64.slice(0, 20)}-${b64.slice(21, 43)}`)).toBeUndefined();
+    expect(parseLedgerHash(`=${b64}`)).toBeUndefined();
+  });
+
   it('parseLedgerHash takes 64 hex digits or base64 of 32 bytes', () => {
     const hash = randomBytes(32);
     expect(parseLedgerHash(hash.toString('hex').toUpperCase())).toEqual(hash);
@@ -910,6 +956,16 @@ describe('handshake-io pure helpers', () => {
     expect(parseRedirectBody(body({ 'peer-ips': 'abc' }))).toEqual([]);
     expect(parseRedirectBody(body({ other: ['1.2.3.4:5'] }))).toEqual([]);
     expect(parseRedirectBody(Buffer.from([0xff, 0xfe, 0x00]))).toEqual([]);
+  });
+
+  it('isConnectAsPeer: any comma-separated element equal to "peer", case-insensitively', () => {
+    const head = (value?: string): HttpHead => ({ method: 'GET', target: '/', version: 'HTTP/1.1', headers: value === undefined ? [] : [['Connect-As', value]] });
+    for (const yes of ['Peer', 'peer', 'PEER', 'Leaf, Peer', 'peer,leaf', ' "Peer" ', 'P e e r', 'x,,peer,']) {
+      expect(isConnectAsPeer(head(yes)), yes).toBe(true);
+    }
+    for (const no of ['Leaf', 'Peers', 'peer;q=1', '', undefined]) {
+      expect(isConnectAsPeer(head(no)), String(no)).toBe(false);
+    }
   });
 
   it('isPeerUpgrade: GET, HTTP/1.1, Connection has upgrade, Upgrade has an XRPL/x.y', () => {

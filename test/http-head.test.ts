@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEAD_LIMITS, formatHead, header, HttpHeadError, HttpHeadReader } from '../src/protocol/http-head.js';
+import {
+  DEFAULT_HEAD_LIMITS,
+  formatHead,
+  header,
+  headerHasToken,
+  HttpHeadError,
+  HttpHeadReader,
+  isHttp11OrLater,
+  splitCommaList,
+} from '../src/protocol/http-head.js';
 
 function reasonOf(fn: () => unknown): string | undefined {
   try {
@@ -159,5 +168,37 @@ describe('formatHead', () => {
     ];
     const { head } = new HttpHeadReader().push(Buffer.from(formatHead('GET / HTTP/1.1', headers)))!;
     expect(head.headers).toEqual(headers);
+  });
+});
+
+describe('header value helpers', () => {
+  it("splitCommaList reads a list as rippled's rfc2616 split does", () => {
+    expect(splitCommaList('Peer')).toEqual(['Peer']);
+    expect(splitCommaList('Leaf, peer')).toEqual(['Leaf', 'peer']);
+    expect(splitCommaList(' a ,, b , ')).toEqual(['a', 'b']); // empty elements dropped
+    expect(splitCommaList('p e\ter')).toEqual(['peer']); // spaces and tabs dropped anywhere
+    expect(splitCommaList('"Peer", "a,b"')).toEqual(['Peer', 'a,b']); // quoted strings, commas inside kept
+    expect(splitCommaList('"p\\"q"')).toEqual(['p"q']); // backslash escapes
+    expect(splitCommaList('x"y"')).toEqual(['xy']);
+    expect(splitCommaList('"unterminated')).toEqual(['unterminated']);
+    expect(splitCommaList('""')).toEqual([]);
+    expect(splitCommaList('')).toEqual([]);
+  });
+
+  it('headerHasToken: a comma-separated token, any case, by header name', () => {
+    const h = { headers: [['connection', 'keep-alive, UPGRADE']] as [string, string][] };
+    expect(headerHasToken(h, 'Connection', 'upgrade')).toBe(true);
+    expect(headerHasToken(h, 'Connection', 'keep-alive')).toBe(true);
+    expect(headerHasToken(h, 'Connection', 'close')).toBe(false);
+    expect(headerHasToken({ headers: [['Connection', 'upgraded']] }, 'Connection', 'upgrade')).toBe(false);
+    expect(headerHasToken({ headers: [] }, 'Connection', 'upgrade')).toBe(false);
+  });
+
+  it('isHttp11OrLater', () => {
+    expect(isHttp11OrLater('HTTP/1.1')).toBe(true);
+    expect(isHttp11OrLater('HTTP/2.0')).toBe(true);
+    expect(isHttp11OrLater('HTTP/1.0')).toBe(false);
+    expect(isHttp11OrLater('HTTP/0.9')).toBe(false);
+    expect(isHttp11OrLater('junk')).toBe(false);
   });
 });

@@ -353,19 +353,23 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private onPeerUpgrade(socket: tls.TLSSocket, head: HttpHead, rest: Buffer, remoteIp: string): void {
     const admission = checkNewInbound({ ip: remoteIp, port: socket.remotePort ?? 0 }, this.slotViews(), this.opts.slots.ipLimit);
     if (admission !== 'success') {
-      // rippled refuses these before the handshake, without redirects.
-      this.log.info({ remote: remoteIp, why: admission }, 'inbound connection refused');
+      // rippled refuses these before the handshake, without redirects: its overlay leaves the request
+      // unhandled and the HTTP server answers 403, as for any other request on a peer-only port.
+      this.log.info({ remote: remoteIp, why: admission }, 'inbound connection refused (403)');
       this.emit('handshakeFailed', 'in', admission);
-      socket.destroy();
+      sendHttp(socket, 403, 'Forbidden', '', this.opts.userAgent, 'text/plain');
       return;
     }
-    if ((header(head, 'Connect-As') ?? '').toLowerCase() !== 'peer') return this.refuse(socket, remoteIp, 'Connect-As is not Peer');
     const local = this.localNode();
     let check;
     try {
+      // Connect-As comes first (a 503), then the checks that answer 400.
       check = checkInbound(socket, head, local);
     } catch (err) {
-      if (err instanceof HandshakeError && err.reason === 'bad-ledger-hash') {
+      if (err instanceof HandshakeError && err.reason === 'not-peer') {
+        this.log.debug({ remote: remoteIp, connectAs: header(head, 'Connect-As') }, 'inbound request not Connect-As: Peer');
+        this.refuse(socket, remoteIp, 'Connect-As is not Peer');
+      } else if (err instanceof HandshakeError && err.reason === 'bad-ledger-hash') {
         // rippled closes without any response when Closed-Ledger/Previous-Ledger are malformed.
         this.log.info({ remote: remoteIp, reason: err.message }, 'inbound handshake dropped');
         this.emit('handshakeFailed', 'in', err.reason);

@@ -25,7 +25,17 @@ import {
   type ProtocolVersion,
   verifyHandshakeHeaders,
 } from '../protocol/handshake.js';
-import { DEFAULT_HEAD_LIMITS, formatHead, header, type HeadLimits, type HttpHead, HttpHeadReader } from '../protocol/http-head.js';
+import {
+  DEFAULT_HEAD_LIMITS,
+  formatHead,
+  header,
+  headerHasToken,
+  type HeadLimits,
+  type HttpHead,
+  HttpHeadReader,
+  isHttp11OrLater,
+  splitCommaList,
+} from '../protocol/http-head.js';
 import type { Direction, PeerInfo } from './peer.js';
 
 /** What we are, for the headers we send and the checks we make. */
@@ -117,10 +127,11 @@ function infoFromHeaders(
   if (closed !== undefined || previous !== undefined) {
     const c = closed === undefined ? undefined : parseLedgerHash(closed);
     const p = previous === undefined ? undefined : parseLedgerHash(previous);
-    // rippled closes without a 101 when either is malformed.
+    // rippled closes without a 101 when either is malformed, or Previous-Ledger comes without Closed-Ledger.
     if ((closed !== undefined && !c) || (previous !== undefined && !p)) {
       throw new HandshakeError('Malformed ledger hash in handshake', 'bad-ledger-hash');
     }
+    if (p && !c) throw new HandshakeError('Previous-Ledger without Closed-Ledger in handshake', 'bad-ledger-hash');
     info.closedLedger = c;
     info.previousLedger = p;
   }
@@ -311,6 +322,9 @@ async function finishOutbound(
     socket.destroy();
     throw new ConnectError('handshake', msg);
   };
+  // rippled's isPeerUpgrade(response): HTTP/1.1 or later, Connection lists "upgrade", status 101.
+  if (!isHttp11OrLater(head.version)) fail(`101 on ${head.version} is not a peer protocol upgrade`);
+  if (!headerHasToken(head, 'Connection', 'upgrade')) fail('101 without Connection: Upgrade is not a peer protocol upgrade');
   const version = acceptedVersion(header(head, 'Upgrade'));
   if (!version) fail(`unacceptable protocol version '${header(head, 'Upgrade') ?? ''}'`);
   if ((header(head, 'Connect-As') ?? '').toLowerCase() !== 'peer') fail('response is not Connect-As: Peer');
@@ -337,11 +351,13 @@ async function finishOutbound(
 /** Whether a request asks for the peer protocol (Connection: Upgrade with an XRPL/x.y). */
 export function isPeerUpgrade(head: HttpHead): boolean {
   // rippled's is_upgrade: GET, HTTP/1.1 or later.
-  const v = /^HTTP\/(\d)\.(\d)$/.exec(head.version);
-  if (head.method !== 'GET' || !v || Number(v[1]) * 10 + Number(v[2]) < 11) return false;
-  const connection = (header(head, 'Connection') ?? '').toLowerCase();
-  const upgrade = header(head, 'Upgrade') ?? '';
-  return connection.split(',').some((t) => t.trim() === 'upgrade') && parseProtocolVersions(upgrade).length > 0;
+  if (head.method !== 'GET' || !isHttp11OrLater(head.version)) return false;
+  return headerHasToken(head, 'Connection', 'upgrade') && parseProtocolVersions(header(head, 'Upgrade') ?? '').length > 0;
+}
+
+/** rippled's Connect-As test: any comma-separated element equal to "peer", case-insensitively. */
+export function isConnectAsPeer(head: HttpHead): boolean {
+  return splitCommaList(header(head, 'Connect-As') ?? '').some((t) => t.toLowerCase() === 'peer');
 }
 
 export interface InboundCheck {
@@ -352,9 +368,11 @@ export interface InboundCheck {
 
 /**
  * Check an inbound upgrade request; throws HandshakeError (→ 400 with its text) when refused.
- * Connect-As other than Peer is the caller's 503.
+ * Reason 'not-peer' (Connect-As without "peer", checked first as rippled does) is the caller's 503,
+ * 'bad-ledger-hash' a close without a response.
  */
 export function checkInbound(socket: tls.TLSSocket, head: HttpHead, local: LocalNode): InboundCheck {
+  if (!isConnectAsPeer(head)) throw new HandshakeError('Connect-As is not Peer', 'not-peer');
   const version = negotiateVersion(parseProtocolVersions(header(head, 'Upgrade') ?? ''));
   if (!version) throw new HandshakeError('Unable to agree on a protocol version', 'no-common-version');
   const sharedValue = sharedValueOf(socket);

@@ -39,17 +39,25 @@ export function v6Groups(ip: string): number[] | undefined {
   return [...h, ...new Array(rest === undefined ? 0 : fill).fill(0), ...r, ...tail];
 }
 
-/** Not private (RFC 1918 / ULA), loopback, link-local, multicast, unspecified or reserved: rippled's isPublic. */
+/**
+ * Not private (RFC 1918 / ULA), loopback, link-local, multicast, unspecified, documentation, benchmarking
+ * or otherwise reserved: rippled's isPublic (develop). v4-mapped IPv6 follows the IPv4 rules.
+ */
 export function isPublicIp(address: string): boolean {
   const ip = normalizeIp(address);
   const family = isIP(ip);
   if (family === 4) {
-    const [a, b] = v4Octets(ip) as [number, number, number, number];
+    const [a, b, c] = v4Octets(ip) as [number, number, number, number];
     if (a === 0 || a === 10 || a === 127) return false;
     if (a === 169 && b === 254) return false;
     if (a === 172 && b >= 16 && b <= 31) return false;
     if (a === 192 && b === 168) return false;
     if (a === 100 && b >= 64 && b <= 127) return false; // carrier-grade NAT
+    if (a === 192 && b === 0 && (c === 0 || c === 2)) return false; // IETF protocol assignments, TEST-NET-1
+    if (a === 192 && b === 88 && c === 99) return false; // 6to4 relay anycast
+    if (a === 198 && (b === 18 || b === 19)) return false; // benchmarking
+    if (a === 198 && b === 51 && c === 100) return false; // TEST-NET-2
+    if (a === 203 && b === 0 && c === 113) return false; // TEST-NET-3
     if (a >= 224) return false; // multicast and reserved
     return true;
   }
@@ -60,6 +68,13 @@ export function isPublicIp(address: string): boolean {
     if ((g[0]! & 0xfe00) === 0xfc00) return false; // fc00::/7 unique local
     if ((g[0]! & 0xffc0) === 0xfe80) return false; // fe80::/10 link local
     if ((g[0]! & 0xff00) === 0xff00) return false; // multicast
+    if (g[0] === 0x0100 && g[1] === 0 && g[2] === 0 && g[3] === 0) return false; // 100::/64 discard
+    if (g[0] === 0x2001 && g[1] === 0x0db8) return false; // 2001:db8::/32 documentation
+    if (g[0] === 0x2001 && g[1] === 0) return false; // 2001::/32 Teredo
+    if (g[0] === 0x2001 && (g[1]! & 0xfff0) === 0x0020) return false; // 2001:20::/28 ORCHIDv2
+    if (g[0] === 0x2002) return false; // 2002::/16 6to4
+    const mapped = g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff;
+    if (mapped) return isPublicIp(`${g[6]! >> 8}.${g[6]! & 0xff}.${g[7]! >> 8}.${g[7]! & 0xff}`);
     return true;
   }
   return false;

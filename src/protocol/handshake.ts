@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { NodeIdentity } from '../identity/node-key.js';
 import { decodeNodePublic, verifyDigestSignature } from '../identity/node-key.js';
-import { isPublicIp, isUnspecifiedIp, sameIp } from './address.js';
+import { isPublicIp, isUnspecifiedIp, normalizeIp, sameIp } from './address.js';
 import { header } from './http-head.js';
 
 // ---------------------------------------------------------------- versions
@@ -255,7 +255,7 @@ export function verifyHandshakeHeaders(h: Headers, ctx: VerifyContext): Buffer {
   const localIp = header(h, 'Local-IP');
   if (localIp !== undefined) {
     if (isIP(localIp) === 0) throw new HandshakeError('Invalid Local-IP', 'bad-local-ip');
-    if (isPublicIp(ctx.remoteIp) && !sameIp(ctx.remoteIp, localIp)) {
+    if (isPublicIp(ctx.remoteIp) && !acrossFamiliesOverIpv6(ctx.remoteIp, ctx.remoteIp, localIp) && !sameIp(ctx.remoteIp, localIp)) {
       throw new HandshakeError(`Incorrect Local-IP: ${ctx.remoteIp} instead of ${localIp}`, 'local-ip-mismatch');
     }
   }
@@ -263,11 +263,28 @@ export function verifyHandshakeHeaders(h: Headers, ctx: VerifyContext): Buffer {
   const remoteIp = header(h, 'Remote-IP');
   if (remoteIp !== undefined) {
     if (isIP(remoteIp) === 0) throw new HandshakeError('Invalid Remote-IP', 'bad-remote-ip');
-    if (isPublicIp(ctx.remoteIp) && ctx.publicIp && !isUnspecifiedIp(ctx.publicIp) && !sameIp(remoteIp, ctx.publicIp)) {
+    if (
+      isPublicIp(ctx.remoteIp) &&
+      ctx.publicIp &&
+      !isUnspecifiedIp(ctx.publicIp) &&
+      !acrossFamiliesOverIpv6(ctx.remoteIp, remoteIp, ctx.publicIp) &&
+      !sameIp(remoteIp, ctx.publicIp)
+    ) {
       throw new HandshakeError(`Incorrect Remote-IP: ${ctx.publicIp} instead of ${remoteIp}`, 'remote-ip-mismatch');
     }
   }
   return publicKey;
+}
+
+/**
+ * Local-IP / Remote-IP are not compared when the connection is IPv6 and the two addresses are of
+ * different families (v4-mapped counts as v4). rippled 2.x never finds a native IPv6 remote public,
+ * so over IPv6 it compares nothing; develop would refuse any cross-family pair. Where they differ we
+ * accept. Over IPv4 both versions compare, and a cross-family pair is refused.
+ */
+function acrossFamiliesOverIpv6(connection: string, a: string, b: string): boolean {
+  const family = (ip: string) => isIP(normalizeIp(ip));
+  return family(connection) === 6 && family(a) !== family(b);
 }
 
 function parsePeerKey(value: string | undefined): Buffer {
@@ -298,12 +315,16 @@ export function isProperDomain(domain: string): boolean {
   return labels.slice(0, -1).every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
 }
 
-/** Closed-Ledger / Previous-Ledger: 64 hex digits or base64 of 32 bytes; undefined when malformed. */
+/**
+ * Closed-Ledger / Previous-Ledger as rippled reads them: exactly 64 hex digits, or else base64 read
+ * leniently — decoding stops at the first character outside the standard alphabet ('=' included), a
+ * trailing partial group yields its whole bytes — and accepted when that gives exactly 32 bytes (so
+ * padded or unpadded, and anything may follow the 43 characters that carry them). Undefined otherwise.
+ */
 export function parseLedgerHash(value: string): Buffer | undefined {
   if (/^[0-9A-Fa-f]{64}$/.test(value)) return Buffer.from(value, 'hex');
-  if (/^[A-Za-z0-9+/]{43}=$/.test(value)) {
-    const b = Buffer.from(value, 'base64');
-    return b.length === 32 ? b : undefined;
-  }
-  return undefined;
+  const run = /^[A-Za-z0-9+/]*/.exec(value)![0];
+  // 4 characters give 3 bytes; a trailing group of k (2..3) characters gives k - 1: 32 bytes ⇔ 43 characters.
+  if (run.length !== 43) return undefined;
+  return Buffer.from(run, 'base64');
 }

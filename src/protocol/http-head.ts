@@ -39,6 +39,56 @@ export function header(head: { headers: [string, string][] }, name: string): str
   return undefined;
 }
 
+/**
+ * The elements of a comma-separated header value as rippled's rfc2616 split reads them (Connect-As):
+ * spaces and tabs are dropped wherever they stand, a double-quoted string is taken without its quotes
+ * (a backslash escapes the next character), and empty elements are left out.
+ */
+export function splitCommaList(value: string): string[] {
+  const out: string[] = [];
+  let element = '';
+  const flush = () => {
+    const e = element.replace(/[ \t\r\n\f\v]+$/, '');
+    if (e) out.push(e);
+    element = '';
+  };
+  for (let i = 0; i < value.length; ) {
+    const c = value[i]!;
+    if (c === '"') {
+      i++;
+      while (i < value.length && value[i] !== '"') {
+        if (value[i] === '\\') i++;
+        if (i < value.length) element += value[i++];
+      }
+      i++; // the closing quote, if any
+      if (element) {
+        out.push(element);
+        element = '';
+      }
+    } else if (c === ',') {
+      flush();
+      i++;
+    } else {
+      if (c !== ' ' && c !== '\t') element += c;
+      i++;
+    }
+  }
+  flush();
+  return out;
+}
+
+/** Whether a token list header (Connection) names `token`, compared case-insensitively. */
+export function headerHasToken(head: { headers: [string, string][] }, name: string, token: string): boolean {
+  const wanted = token.toLowerCase();
+  return (header(head, name) ?? '').split(',').some((t) => t.trim().toLowerCase() === wanted);
+}
+
+/** "HTTP/1.1" or a later version (rippled refuses upgrades on HTTP/1.0). */
+export function isHttp11OrLater(version: string): boolean {
+  const v = /^HTTP\/(\d)\.(\d)$/.exec(version);
+  return !!v && Number(v[1]) * 10 + Number(v[2]) >= 11;
+}
+
 const TERMINATOR = Buffer.from('\r\n\r\n');
 
 export class HttpHeadReader {
