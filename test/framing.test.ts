@@ -5,6 +5,7 @@ import {
   encodeFrame,
   FrameDecoder,
   FrameError,
+  MAX_ENCODABLE_BYTES,
   MAX_FRAME_BYTES,
   type RawFrame,
 } from '../src/protocol/framing.js';
@@ -185,13 +186,45 @@ describe('size limits', () => {
     expect(frameError(() => decoder.push(header)).reason).toBe('too-large');
   });
 
-  it('accepts exactly 64 MiB uncompressed in the header', () => {
+  // This test used to accept exactly 64 MiB: such a frame decodes, but encodeFrame cannot send it on
+  // (26 size bits), so relaying it threw. The limit is now what a header can state.
+  it('rejects exactly 64 MiB uncompressed in the header, and accepts 64 MiB - 1', () => {
     const header = Buffer.alloc(10);
     header.writeUInt32BE((0x90000000 | 1_000_000) >>> 0, 0);
     header.writeUInt16BE(MessageType.LEDGER_DATA, 4);
     header.writeUInt32BE(MAX_FRAME_BYTES, 6);
+    expect(frameError(() => new FrameDecoder({ compression: true }).push(header)).reason).toBe('too-large');
+    header.writeUInt32BE(MAX_ENCODABLE_BYTES, 6);
+    expect(MAX_ENCODABLE_BYTES).toBe(MAX_FRAME_BYTES - 1);
     expect(new FrameDecoder({ compression: true }).push(header)).toEqual([]);
   });
+
+  it('never accepts more than encodeFrame can encode, whatever maxFrameBytes says', () => {
+    const header = Buffer.alloc(10);
+    header.writeUInt32BE((0x90000000 | 1_000_000) >>> 0, 0);
+    header.writeUInt16BE(MessageType.LEDGER_DATA, 4);
+    header.writeUInt32BE(MAX_FRAME_BYTES, 6);
+    const decoder = new FrameDecoder({ compression: true, maxFrameBytes: 2 * MAX_FRAME_BYTES });
+    expect(frameError(() => decoder.push(header)).reason).toBe('too-large');
+  });
+
+  it('refuses a real LZ4 frame that expands to 64 MiB; one of 64 MiB - 1 decodes and re-encodes', () => {
+    const frameOf = (size: number) => {
+      const block = lz4CompressBlock(Buffer.alloc(size));
+      const header = Buffer.alloc(10);
+      header.writeUInt32BE((0x90000000 | block.length) >>> 0, 0);
+      header.writeUInt16BE(MessageType.LEDGER_DATA, 4);
+      header.writeUInt32BE(size, 6);
+      return Buffer.concat([header, block]);
+    };
+    const tooBig = frameOf(MAX_FRAME_BYTES);
+    expect(frameError(() => new FrameDecoder({ compression: true }).push(tooBig)).reason).toBe('too-large');
+    const [frame] = new FrameDecoder({ compression: true }).push(frameOf(MAX_ENCODABLE_BYTES));
+    expect(frame!.payload.length).toBe(MAX_ENCODABLE_BYTES);
+    // What we accept, we can relay.
+    expect(encodeFrame(frame!.type, frame!.payload, true).length).toBeGreaterThan(10);
+    expect(encodeFrame(frame!.type, frame!.payload, false).length).toBe(MAX_ENCODABLE_BYTES + 6);
+  }, 60_000);
 
   it('rejects a plain 64 MiB + 1 header, which cannot have its top 6 bits clear', () => {
     const header = Buffer.alloc(6);

@@ -7,12 +7,12 @@ import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { decodeMessage, DecodeError, encodeMessage, hasField, isKnownType, type PeerMessage } from '../protocol/codec.js';
-import { encodeFrame, FrameDecoder, FrameError, type RawFrame } from '../protocol/framing.js';
+import { encodeFrame, FrameDecoder, FrameError, MAX_ENCODABLE_BYTES, type RawFrame } from '../protocol/framing.js';
 import type { Features, ProtocolVersion } from '../protocol/handshake.js';
 import { formatVersion } from '../protocol/handshake.js';
 import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
 import type { MessageMap, TMPing, TMStatusChange } from '../protocol/messages.js';
-import { PingType, toNumber } from '../protocol/messages.js';
+import { NodeEvent, PingType, toNumber } from '../protocol/messages.js';
 import { Charge, type ChargeKind, DEFAULT_RESOURCE_LIMITS, ResourceBalance, type ResourceLimits } from './resource.js';
 import { TrafficStats } from './traffic.js';
 
@@ -60,13 +60,14 @@ export interface PeerLog {
   debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  error?(obj: object, msg: string): void;
 }
 
 export const DEFAULT_PEER_OPTIONS: PeerOptions = {
   pingIntervalMs: 60_000,
   sendQueueTarget: 128,
   sendQueueIntervals: 4,
-  maxFrameBytes: 64 * 1024 * 1024,
+  maxFrameBytes: MAX_ENCODABLE_BYTES,
   resource: DEFAULT_RESOURCE_LIMITS,
 };
 
@@ -91,6 +92,11 @@ export interface PeerEvents {
 }
 
 let nextPeerId = 1;
+
+/** Seconds since 2000-01-01T00:00:00Z (rippled's NetClock), now. */
+function networkTimeNow(): number {
+  return Math.floor(Date.now() / 1000) - 946_684_800;
+}
 
 export class Peer extends EventEmitter<PeerEvents> {
   readonly id = nextPeerId++;
@@ -225,7 +231,28 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
     for (const frame of frames) {
       if (this.closed) return;
-      this.onFrame(frame);
+      try {
+        this.onFrame(frame);
+      } catch (err) {
+        // A bug in a listener (or anything else handling one message) must not escape the socket's
+        // 'data' handler as an uncaught exception and take the whole node down: end this peer only.
+        return this.onHandlerError(frame, err);
+      }
+    }
+  }
+
+  private onHandlerError(frame: RawFrame, err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    const log = this.opts.log;
+    const fields = { peer: this.info.n9, type: frame.type, err: reason, stack: err instanceof Error ? err.stack : undefined };
+    const msg = 'internal error while handling a message from peer; closing the connection';
+    if (log?.error) log.error(fields, msg);
+    else log?.warn(fields, msg);
+    try {
+      this.close(`internal error handling message type ${frame.type}: ${reason}`);
+    } catch (closeErr) {
+      // A 'close' listener that throws too: the peer is closed already; keep the node going.
+      log?.warn({ peer: this.info.n9, err: String(closeErr) }, 'close listener failed');
     }
   }
 
@@ -253,9 +280,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (m.type === PingType.PING) {
       // Answering costs us a write, so rippled charges a ping as a moderate burden.
       if (!this.charge(Charge.moderate, 'ping')) return;
-      const pong: TMPing = { type: PingType.PONG };
-      if (hasField(m, 'seq')) pong.seq = m.seq;
-      this.send('PING', pong);
+      // rippled answers with the same message, its type changed: seq, pingTime and netTime come back.
+      this.send('PING', { ...m, type: PingType.PONG });
       return;
     }
     if (this.pendingPing && hasField(m, 'seq') && m.seq === this.pendingPing.seq) {
@@ -266,16 +292,43 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
   }
 
+  /**
+   * As rippled's PeerImp::onMessage(TMStatusChange): the message replaces the last one (only a
+   * missing status keeps the old status); the ledger hashes are the message's, cleared when absent
+   * or not 32 bytes, and both cleared by LOST_SYNC (which leaves the ledger range alone); the range
+   * changes only when both ends are sent, and a zero or inverted one means "unknown".
+   */
   private onStatusChange(m: TMStatusChange): void {
-    const next: PeerLedgerStatus = { ...this.ledger, updatedAt: Date.now() };
-    if (hasField(m, 'newStatus')) next.status = m.newStatus;
+    const prev = this.ledger;
+    const next: PeerLedgerStatus = { updatedAt: Date.now(), firstSeq: prev.firstSeq, lastSeq: prev.lastSeq };
+    const status = hasField(m, 'newStatus') ? m.newStatus : prev.status;
+    if (status !== undefined) next.status = status;
     if (hasField(m, 'newEvent')) next.event = m.newEvent;
     if (hasField(m, 'ledgerSeq')) next.ledgerSeq = m.ledgerSeq;
-    if (hasField(m, 'ledgerHash') && m.ledgerHash?.length === 32) next.ledgerHash = m.ledgerHash;
-    if (hasField(m, 'ledgerHashPrevious') && m.ledgerHashPrevious?.length === 32) next.previousHash = m.ledgerHashPrevious;
-    if (hasField(m, 'firstSeq')) next.firstSeq = m.firstSeq;
-    if (hasField(m, 'lastSeq')) next.lastSeq = m.lastSeq;
-    if (hasField(m, 'networkTime')) next.networkTime = toNumber(m.networkTime);
+    // rippled stamps a status change that carries no time with its own network time.
+    next.networkTime = hasField(m, 'networkTime') ? toNumber(m.networkTime) : networkTimeNow();
+    if (next.event !== NodeEvent.LOST_SYNC) {
+      // Copies: a view would keep the whole received frame in memory for as long as we keep the hash.
+      if (hasField(m, 'ledgerHash') && m.ledgerHash?.length === 32) next.ledgerHash = Buffer.from(m.ledgerHash);
+      if (hasField(m, 'ledgerHashPrevious') && m.ledgerHashPrevious?.length === 32) {
+        next.previousHash = Buffer.from(m.ledgerHashPrevious);
+      }
+      if (hasField(m, 'firstSeq') && hasField(m, 'lastSeq')) {
+        const first = m.firstSeq!;
+        const last = m.lastSeq!;
+        if (first === 0 || last === 0 || last < first) {
+          delete next.firstSeq;
+          delete next.lastSeq;
+        } else {
+          next.firstSeq = first;
+          next.lastSeq = last;
+        }
+      }
+    }
+    if (next.firstSeq === undefined || next.lastSeq === undefined) {
+      delete next.firstSeq;
+      delete next.lastSeq;
+    }
     this.ledger = next;
     this.emit('status', next);
   }

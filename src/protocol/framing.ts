@@ -14,7 +14,9 @@ export const COMPRESSED_HEADER_BYTES = 10;
 /** rippled drops (and may disconnect on) anything larger, on the wire or uncompressed. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-const SIZE_MASK = 0x03ffffff;
+/** Largest payload a header can state in its 26 size bits (64 MiB - 1): all encodeFrame can send. */
+export const MAX_ENCODABLE_BYTES = 0x03ffffff;
+const SIZE_MASK = MAX_ENCODABLE_BYTES;
 const COMPRESSED_FLAG = 0x80;
 const ALGORITHM_MASK = 0xf0;
 const ALGORITHM_LZ4 = 0x90;
@@ -109,7 +111,10 @@ interface FrameHeader {
 export interface FrameDecoderOptions {
   /** Whether LZ4 was negotiated (X-Protocol-Ctl: compr=lz4) for frames sent to us. */
   compression: boolean;
-  /** Largest payload accepted, on the wire or uncompressed. Default 64 MiB. */
+  /**
+   * Largest payload accepted, on the wire or uncompressed. Default and ceiling: 64 MiB - 1, the
+   * most a header can state, so that every frame we accept can be relayed by encodeFrame.
+   */
   maxFrameBytes?: number;
 }
 
@@ -131,7 +136,8 @@ export class FrameDecoder {
 
   constructor(opts: FrameDecoderOptions) {
     this.compression = opts.compression;
-    this.maxFrameBytes = opts.maxFrameBytes ?? MAX_FRAME_BYTES;
+    // A frame that expands to more than encodeFrame can send would throw when relayed.
+    this.maxFrameBytes = Math.min(opts.maxFrameBytes ?? MAX_ENCODABLE_BYTES, MAX_ENCODABLE_BYTES);
   }
 
   /** Bytes received but not yet returned as frames (for memory accounting). */
