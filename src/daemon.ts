@@ -79,6 +79,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
       maxHeaderCount: t.maxHeaderCount,
       sendQueueTarget: t.sendQueueTarget,
       sendQueueIntervals: t.sendQueueIntervals,
+      relayBacklogBytes: t.relayBacklogBytes,
       discovery: {
         endpointsIntervalMs: t.endpointsInterval,
         livecacheTtlMs: t.livecacheTtl,

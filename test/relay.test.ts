@@ -183,3 +183,32 @@ describe('HashRouter (rippled HashRouter)', () => {
     expect(r.receive('b', 1)).toEqual(new Set([1])); // forgotten, so new again
   });
 });
+
+describe('relay to a peer that stops reading', () => {
+  it('queues no more than [overlay] relay_backlog_bytes for it, and still relays to the others', async () => {
+    const HUB = '127.0.15.1';
+    const hub = await startNode({ ip: HUB, overlay: ['relay_backlog_bytes = 65536'] });
+    const sender = await startNode({ ip: '127.0.15.2', extra: `[ips_fixed]\n${HUB} 51235` });
+    const stalled = await startNode({ ip: '127.0.15.3', extra: `[ips_fixed]\n${HUB} 51235` });
+    const healthy = await startNode({ ip: '127.0.15.4', extra: `[ips_fixed]\n${HUB} 51235` });
+    await waitFor('all three connected to the hub', () => hub.overlay.peers().length === 3);
+    (stalled.overlay.peers()[0] as any).socket.pause(); // reads nothing from now on
+    let got = 0;
+    healthy.overlay.on('message', (_p, m) => {
+      if (m.name === 'TRANSACTION') got++;
+    });
+    const toHub = sender.overlay.peers()[0]!;
+    const COUNT = 300;
+    // One at a time, so that the healthy peer is never behind by more than one message: the cap is
+    // about a peer that does not read at all, not about a burst.
+    for (let i = 0; i < COUNT; i++) {
+      const raw = Buffer.alloc(100_000, i & 0xff);
+      raw.writeUInt32BE(i, 0);
+      toHub.send('TRANSACTION', { rawTransaction: raw, status: 1 });
+      await waitFor(`transaction ${i} at the healthy peer`, () => got === i + 1, 5000, 1);
+    }
+    const atHub = hub.overlay.peers().find((p) => p.info.n9 === stalled.identity.n9)!;
+    // 30 MB went out to the healthy peer; at most the cap plus one message waits for the stalled one.
+    expect(atHub.unwrittenBytes).toBeLessThanOrEqual(65_536 + 100_100);
+  }, 30_000);
+});

@@ -136,6 +136,11 @@ export const TIMER_ROWS = [
     doc: 'Ping ticks in a row with a large send queue before the peer is dropped (Tuning sendqIntervals).',
   },
   {
+    key: 'relayBacklogBytes', stanza: 'overlay', configKey: 'relay_backlog_bytes', default: 16 * 1024 * 1024,
+    unit: 'count', min: 65_536, max: 1024 * 1024 * 1024,
+    doc: 'Ours: relayed messages are not queued for a peer that has this many bytes still unwritten (it is slow or not reading; the send-queue rule drops it later). rippled has no such limit.',
+  },
+  {
     key: 'resourceWarnThreshold', stanza: 'overlay', configKey: 'resource_warn_threshold', default: 5000,
     unit: 'count', min: 1, max: 100_000_000,
     doc: 'Charge balance at which a peer is warned about (Resource warningThreshold).',

@@ -13,7 +13,7 @@ import type { TlsMaterial } from '../identity/certificate.js';
 import type { NodeIdentity } from '../identity/node-key.js';
 import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp, type IpEndpoint } from '../protocol/address.js';
 import type { PeerMessage } from '../protocol/codec.js';
-import type { RawFrame } from '../protocol/framing.js';
+import { encodeFrame, type RawFrame } from '../protocol/framing.js';
 import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';
 import { header, type HttpHead } from '../protocol/http-head.js';
 import { MessageType } from '../protocol/message-types.js';
@@ -73,6 +73,8 @@ export interface OverlayTimers {
   maxHeaderCount: number;
   sendQueueTarget: number;
   sendQueueIntervals: number;
+  /** [overlay] relay_backlog_bytes: no relaying to a peer with this much still unwritten. */
+  relayBacklogBytes: number;
   resource: ResourceLimits;
   discovery: DiscoveryTimers;
 }
@@ -667,9 +669,14 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
       return;
     }
+    // Framed once for the peers that compress and once for those that do not, not once per peer.
+    const framed: { plain?: Buffer; lz4?: Buffer } = {};
     for (const p of this.peersById.values()) {
       if (p === from || skip.has(p.id)) continue;
-      p.sendRaw(frame.type, frame.payload);
+      if (p.unwrittenBytes >= this.opts.timers.relayBacklogBytes) continue; // not reading: no more for it
+      const lz4 = p.info.features.compression;
+      const out = lz4 ? (framed.lz4 ??= encodeFrame(frame.type, frame.payload, true)) : (framed.plain ??= encodeFrame(frame.type, frame.payload, false));
+      p.sendFrame(frame.type, out);
     }
   }
 

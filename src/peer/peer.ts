@@ -165,15 +165,28 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.sendRaw(MessageType[name], encodeMessage(name, message));
   }
 
-  /** Send an already-encoded payload (relay path: no re-encoding). */
+  /** Send an already-encoded payload, framed (and compressed when negotiated) for this peer. */
   sendRaw(type: number, payload: Buffer): void {
     if (this.closed) return;
-    const frame = encodeFrame(type, payload, this.info.features.compression);
+    this.sendFrame(type, encodeFrame(type, payload, this.info.features.compression));
+  }
+
+  /**
+   * Send a frame made once for many peers (relay): it must be framed for this peer's compression
+   * setting, i.e. encodeFrame(type, payload, peer.info.features.compression).
+   */
+  sendFrame(type: number, frame: Buffer): void {
+    if (this.closed) return;
     this.traffic.record('out', type, frame.length);
     this.pendingWrites++;
     this.socket.write(frame, () => {
       this.pendingWrites--;
     });
+  }
+
+  /** Bytes handed to the socket and not yet written out. */
+  get unwrittenBytes(): number {
+    return this.socket.writableLength;
   }
 
   /** Charge the peer; past the drop threshold it is disconnected. Returns false once dropped. */
