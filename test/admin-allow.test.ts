@@ -34,7 +34,7 @@ describe('an address outside admin =', () => {
     for (const method of ['peers', 'server_info', 'stop', 'no_such_command']) {
       const r = await httpRequest({ host: NODE, port: 5005, body: JSON.stringify({ method, params: [{}] }), localAddress: OUTSIDER });
       expect(r.status).toBe(403);
-      expect(r.body).toBe('Forbidden');
+      expect(r.body).toBe('Forbidden\r\n');
     }
     const metrics = await httpRequest({ host: NODE, port: 5005, method: 'GET', path: '/metrics', localAddress: OUTSIDER });
     expect(metrics.status).toBe(403);

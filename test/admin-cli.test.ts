@@ -108,7 +108,7 @@ describe('readable output', () => {
     expect(level.out).toBe('log level set to fatal\n');
     expect(node.overlay.opts.log.level).toBe('fatal');
     const shown = await runCli(['--conf', RPC_CONF, 'log_level']);
-    expect(shown.out).toBe('base  fatal\n');
+    expect(shown.out).toBe('base  Fatal\n');
     node.overlay.opts.log.level = 'silent';
     expect((await runCli(['--conf', RPC_CONF, 'peer_reservations_list'])).out).toBe('no peer reservations\n');
   });

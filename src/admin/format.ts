@@ -97,7 +97,7 @@ function keyValues(pairs: [string, string][]): string {
 export function formatServerInfo(result: Row): string {
   const info = (result.info ?? {}) as Row;
   const ports = (Array.isArray(info.ports) ? info.ports : []) as Row[];
-  const ledger = info.network_ledger as Row | string | undefined;
+  const ledger = info.newest_peer_ledger as Row | undefined;
   const pairs: [string, string][] = [
     ['pubkey_node', text(info.pubkey_node)],
     ['build_version', text(info.build_version)],
@@ -106,7 +106,8 @@ export function formatServerInfo(result: Row): string {
     ['peers', text(info.peers)],
   ];
   if (info.network_id !== undefined) pairs.push(['network_id', text(info.network_id)]);
-  if (ledger !== undefined) pairs.push(['network_ledger', typeof ledger === 'object' ? `${text(ledger.seq)} ${text(ledger.hash)}` : ledger]);
+  if (typeof info.network_ledger === 'string') pairs.push(['network_ledger', info.network_ledger]);
+  if (ledger !== undefined && typeof ledger === 'object') pairs.push(['newest_peer_ledger', `${text(ledger.seq)} ${text(ledger.hash)}`]);
   if (info.server_domain !== undefined) pairs.push(['server_domain', text(info.server_domain)]);
   pairs.push(
     ['peer_disconnects', text(info.peer_disconnects)],

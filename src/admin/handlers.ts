@@ -4,12 +4,12 @@
  * Unsubscribe.cpp, NetworkOPs::getServerInfo), for what an overlay node has. A handler returns
  * the `result` object or throws an RpcError; the server wraps either in the transport's envelope.
  */
-import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import type { Level, Logger } from 'pino';
-import type { Config } from '../config/config.js';
+import type { Config, PortConfig } from '../config/config.js';
 import { DEFAULT_PEER_PORT } from '../config/config.js';
 import { decodeNodePublic } from '../identity/node-key.js';
+import { buildServerInfo, type ServerExtras } from '../overlay/crawl.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Reservation } from '../overlay/reservations.js';
 import type { Peer } from '../peer/peer.js';
@@ -36,6 +36,8 @@ export interface AdminContext {
 /** What a command knows of the connection it came on. */
 export interface CommandSession {
   transport: 'http' | 'ws';
+  /** The request's api_version; rippled's default when it names none is 1. */
+  apiVersion?: number;
   /** Streams this WebSocket connection is subscribed to (WebSocket only). */
   streams?: Set<string>;
   /** Set by a command that must act once its response has been written (`stop`). */
@@ -45,7 +47,7 @@ export interface CommandSession {
 type Handler = (ctx: AdminContext, params: Params, session: CommandSession) => Result;
 
 const HANDLERS: Record<string, Handler> = {
-  peers: (ctx) => peersResult(ctx),
+  peers: (ctx, _params, session) => peersResult(ctx, session.apiVersion ?? DEFAULT_API_VERSION),
   connect: (ctx, params) => connect(ctx, params),
   server_info: (ctx) => ({ info: serverInfo(ctx) }),
   crawl: (ctx) => ctx.overlay.crawl() as Result,
@@ -75,8 +77,18 @@ export function runCommand(ctx: AdminContext, command: string, params: Params, s
 
 const STATUS_NAMES = new Map<number, string>(Object.entries(NodeStatus).map(([name, value]) => [value, name.toLowerCase()]));
 
-function peersResult(ctx: AdminContext): Result {
+/** rippled's api_version for a request that names none (RPC::apiVersionIfUnspecified). */
+export const DEFAULT_API_VERSION = 1;
+
+function peersResult(ctx: AdminContext, apiVersion: number): Result {
   const peers = ctx.overlay.peers().map((p) => peerJson(ctx, p));
+  // Peers.cpp, legacy support: API version 1 also names the tracking state as `sanity`.
+  if (apiVersion === 1) {
+    for (const p of peers) {
+      if (p.track === 'diverged') p.sanity = 'insane';
+      else if (p.track === 'unknown') p.sanity = 'unknown';
+    }
+  }
   // Peers.cpp: every cluster member but ourselves, with its name as `tag`. We receive no
   // cluster load reports, so `fee` and `age` never appear.
   const cluster: Record<string, { tag?: string }> = {};
@@ -145,35 +157,26 @@ function connect(ctx: AdminContext, params: Params): Result {
 
 // ------------------------------------------------------------------------------ server_info
 
-/** The overlay's part of rippled's server_info, with rippled's field names and types. */
+/**
+ * rippled's server_info for an admin (human-readable form), from the same builder as the /crawl
+ * `server` section.
+ */
 export function serverInfo(ctx: AdminContext): Result {
-  const base = ctx.overlay.serverInfo();
-  const info: Result = {
-    build_version: base.build_version,
-    complete_ledgers: 'empty',
-    hostid: hostname(),
-  };
-  if (base.network_id !== undefined) info.network_id = base.network_id;
-  if (base.network_ledger !== undefined) info.network_ledger = base.network_ledger;
-  info.peer_disconnects = String(ctx.watch.disconnects);
-  info.peer_disconnects_resources = String(ctx.watch.disconnectsResources);
-  info.peers = base.peers;
-  info.ports = ctx.config.ports.map((p) => ({ port: String(p.port), protocol: [...p.protocols].sort() }));
-  info.pubkey_node = base.pubkey_node;
-  if (ctx.config.serverDomain) info.server_domain = ctx.config.serverDomain;
-  info.server_state = base.server_state;
-  info.time = rippledTime(new Date());
-  info.uptime = base.uptime;
-  return info;
+  return buildServerInfo(ctx.overlay.serverInfo(), serverExtras(ctx.config, ctx.watch), 'admin');
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** The ports this node serves, in config order: the peer port and the admin ports. */
+export function servedPorts(config: Config): PortConfig[] {
+  const served = [config.peerPort, config.adminRpc, config.adminWs];
+  return config.ports.filter((p) => served.includes(p));
+}
 
-/** rippled's time text, e.g. `2024-Jan-15 10:21:54.283000 UTC`. */
-export function rippledTime(d: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  const micros = String(d.getUTCMilliseconds() * 1000).padStart(6, '0');
-  return `${d.getUTCFullYear()}-${MONTHS[d.getUTCMonth()]}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${micros} UTC`;
+/** What server_info takes from the config and the peer watch (see crawl.ts, ServerExtras). */
+export function serverExtras(config: Config, watch: PeerWatch): ServerExtras {
+  return {
+    ports: () => servedPorts(config).map((p) => ({ port: p.port, protocols: p.protocols, admin: p.admin })),
+    disconnects: () => ({ total: watch.disconnects, resources: watch.disconnectsResources }),
+  };
 }
 
 // ------------------------------------------------------------------------------ reservations
@@ -215,7 +218,7 @@ function reservationsDel(ctx: AdminContext, params: Params): Result {
 
 // ------------------------------------------------------------------------------ log_level
 
-/** rippled's severity names (Logs::fromString) and the pino level each means. */
+/** rippled's severity names (Logs::fromString, any case) and the pino level each means. */
 const SEVERITIES: Record<string, Level> = {
   trace: 'trace',
   debug: 'debug',
@@ -230,15 +233,16 @@ const SEVERITIES: Record<string, Level> = {
   fatals: 'fatal',
 };
 
-/** The name rippled would print for a pino level (Logs::toString). */
-const SEVERITY_NAMES: Record<string, string> = { trace: 'trace', debug: 'debug', info: 'info', warn: 'warning', error: 'error', fatal: 'fatal' };
+/** The name rippled prints for a pino level (Logs::toString). */
+const SEVERITY_NAMES: Record<string, string> = { trace: 'Trace', debug: 'Debug', info: 'Info', warn: 'Warning', error: 'Error', fatal: 'Fatal' };
 
 function logLevel(ctx: AdminContext, params: Params): Result {
   if (!('severity' in params)) {
     return { levels: { base: SEVERITY_NAMES[ctx.log.level] ?? ctx.log.level } };
   }
   const severity = params.severity;
-  const level = typeof severity === 'string' ? SEVERITIES[severity.toLowerCase()] : undefined;
+  const name = typeof severity === 'string' ? severity.toLowerCase() : undefined;
+  const level = name !== undefined && Object.hasOwn(SEVERITIES, name) ? SEVERITIES[name] : undefined;
   if (!level) throw rpcError('invalidParams');
   if ('partition' in params) {
     const partition = params.partition;

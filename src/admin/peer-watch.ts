@@ -87,8 +87,7 @@ export class PeerWatch {
   private onStatus(peer: Peer, s: PeerLedgerStatus): void {
     if (s.ledgerSeq === undefined) return;
     const age = this.overlay.ledgerAgeSeconds();
-    const network = this.overlay.serverInfo().network_ledger as { seq?: number } | undefined;
-    let reference = network?.seq;
+    let reference = this.overlay.serverInfo().newest_peer_ledger?.seq;
     if (reference === undefined || age === undefined || age >= REFERENCE_MAX_AGE_S) {
       if (reference !== undefined) return;
       reference = s.ledgerSeq;

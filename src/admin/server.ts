@@ -17,13 +17,14 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Config, PortConfig } from '../config/config.js';
 import { loadTlsMaterial } from '../identity/certificate.js';
+import { provideServerExtras } from '../overlay/crawl.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
 import { formatEndpoint } from '../protocol/address.js';
 import { NodeEvent, NodeStatus } from '../protocol/messages.js';
 import { AllowList } from './allow-list.js';
 import { RPC_ERRORS, RpcError, type RpcErrorFields } from './errors.js';
-import { type AdminContext, type CommandSession, type Params, PEER_STATUS_STREAM, type Result, runCommand } from './handlers.js';
+import { type AdminContext, type CommandSession, DEFAULT_API_VERSION, type Params, PEER_STATUS_STREAM, type Result, runCommand, serverExtras } from './handlers.js';
 import { METRICS_CONTENT_TYPE, type MetricsRegistry, OverlayMetrics } from './metrics.js';
 import { PeerWatch } from './peer-watch.js';
 import { VERSION } from '../version.js';
@@ -58,6 +59,8 @@ export class AdminService {
     this.metrics = this.overlayMetrics.registry;
     this.ctx = { overlay: opts.overlay, config: opts.config, log: opts.log, watch: this.watch, requestStop: () => opts.onStop() };
     const o = opts.overlay;
+    // The /crawl server section reports the same ports and disconnect counts as server_info.
+    const withdrawExtras = provideServerExtras(o, serverExtras(opts.config, this.watch));
     const onConnected = (peer: Peer) => this.publish(connectionEvent(peer, 'PEER_CONNECTED'));
     const onDisconnected = (peer: Peer, reason: string) => this.publish({ ...connectionEvent(peer, 'PEER_DISCONNECTED'), reason });
     const onStatus = (peer: Peer, s: PeerLedgerStatus) => this.publish(statusEvent(peer, s));
@@ -65,6 +68,7 @@ export class AdminService {
     o.on('peerDisconnected', onDisconnected);
     o.on('peerStatus', onStatus);
     this.detach = () => {
+      withdrawExtras();
       o.off('peerConnected', onConnected);
       o.off('peerDisconnected', onDisconnected);
       o.off('peerStatus', onStatus);
@@ -231,14 +235,29 @@ class AdminPort {
   // ---------------------------------------------------------------- HTTP
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // ServerHandler::onHandoff: on a port with ws, a plain `GET /` (HTTP/1.1 or later, no body)
+    // is a load balancer's status check, answered before any other rule and to any address.
+    if (this.ws && req.method === 'GET' && req.url === '/' && isHttp11(req)) {
+      readBody(req, MAX_REQUEST_BYTES).then(
+        (body) => (body.length === 0 ? statusPage(res) : this.onPlainRequest(req, res, body)),
+        () => reply(res, 400, 'Unable to parse request: request too large'),
+      );
+      return;
+    }
+    this.onPlainRequest(req, res);
+  }
+
+  /** Everything but the status check; `body` when it has been read already. */
+  private onPlainRequest(req: http.IncomingMessage, res: http.ServerResponse, body?: string): void {
     const path = (req.url ?? '/').split('?')[0];
     const admin = this.allow.allows(req.socket.remoteAddress);
     // ServerHandler::onRequest: a port without http(s) answers plain requests 403.
     if (!this.http) return reply(res, 403, 'Forbidden');
     if (req.method === 'GET' && path === '/metrics') {
       if (!admin) return reply(res, 403, 'Forbidden');
-      return reply(res, 200, this.metrics.render(), METRICS_CONTENT_TYPE);
+      return sendText(res, 200, this.metrics.render(), METRICS_CONTENT_TYPE);
     }
+    if (body !== undefined) return this.onJsonRpc(req, res, body, admin);
     readBody(req, MAX_REQUEST_BYTES).then(
       (body) => this.onJsonRpc(req, res, body, admin),
       () => reply(res, 400, 'Unable to parse request: request too large'),
@@ -275,11 +294,12 @@ class AdminPort {
     // ServerHandler hands the method to the command as `command`, and echoes the request so.
     params.command = method;
 
-    const session: CommandSession = { transport: 'http' };
+    const apiVersion = isObject(first) && 'api_version' in first ? (first.api_version as number) : DEFAULT_API_VERSION;
+    const session: CommandSession = { transport: 'http', apiVersion };
     const result = this.execute(method, params, session);
     const out: Result = { result: isError(result) ? { ...result, request: params, status: 'error' } : { ...result, status: 'success' } };
     for (const k of ['jsonrpc', 'ripplerpc', 'id']) if (k in params) out[k] = params[k];
-    reply(res, 200, stringify(out) + '\n', 'application/json; charset=UTF-8', session.afterResponse);
+    reply(res, 200, stringify(out) + '\n', session.afterResponse);
   }
 
   /** Runs a command, turning failures into rippled's error fields. */
@@ -347,6 +367,7 @@ class AdminPort {
     }
     const session = client.session;
     session.afterResponse = undefined;
+    session.apiVersion = 'api_version' in jv ? (jv.api_version as number) : DEFAULT_API_VERSION;
     const result = this.execute(command, jv, session);
     const after = session.afterResponse;
     session.afterResponse = undefined;
@@ -404,9 +425,30 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-/** rippled's HTTPReply: the text as the body, JSON content type, our Server header. */
-function reply(res: http.ServerResponse, status: number, body: string, contentType = 'application/json; charset=UTF-8', after?: () => void): void {
+/**
+ * rippled's HTTPReply (JSONRPCUtil.cpp): the text, then CRLF, as the body; JSON content type; our
+ * Server header. Every JSON-RPC answer and refusal goes through it.
+ */
+function reply(res: http.ServerResponse, status: number, text: string, after?: () => void): void {
+  sendText(res, status, `${text}\r\n`, 'application/json; charset=UTF-8', after);
+}
+
+function sendText(res: http.ServerResponse, status: number, body: string, contentType: string, after?: () => void, extra: Record<string, string> = {}): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), Server: SERVER_HEADER });
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), Server: SERVER_HEADER, ...extra });
   res.end(body, () => after?.());
+}
+
+/** ServerHandler::isStatusRequest needs HTTP/1.1 or later. */
+function isHttp11(req: http.IncomingMessage): boolean {
+  return req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
+}
+
+/**
+ * ServerHandler::statusResponse for a server that can take clients: 200, an HTML page, and the
+ * connection closed. The page is ours; it says only that the port answers.
+ */
+function statusPage(res: http.ServerResponse): void {
+  const page = '<!DOCTYPE html><html><head><title>xrpl-overlay</title></head><body><p>xrpl-overlay is listening on this port.</p></body></html>';
+  sendText(res, 200, page, 'text/html', undefined, { Connection: 'close' });
 }

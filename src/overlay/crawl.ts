@@ -2,7 +2,12 @@
  * GET /crawl in rippled's JSON shape. A peer that did not send `Crawl: public` is left out of
  * overlay.active by default, or listed without ip/port when `[crawl] private_peers = hide_address`.
  * A port is listed only when it is the peer's listening port: never an inbound ephemeral one.
+ *
+ * Also the one builder of server_info: the admin command's answer and the /crawl `server`
+ * section come from buildServerInfo, as rippled's OverlayImpl::getServerInfo is
+ * NetworkOPs::getServerInfo for a non-admin caller, minus a few fields.
  */
+import { hostname } from 'node:os';
 import type { Peer } from '../peer/peer.js';
 
 export interface CrawlOptions {
@@ -14,16 +19,31 @@ export interface CrawlOptions {
   privatePeers: 'hide' | 'hide_address';
 }
 
+/** What the overlay itself knows for server_info (Overlay.serverInfo()). */
+export interface OverlayServerFacts {
+  build_version: string;
+  pubkey_node: string;
+  server_state: string;
+  uptime: number;
+  peers: number;
+  network_id?: number;
+  server_domain?: string;
+  /** The port the peer listener is bound to, when it listens. */
+  peer_port?: number;
+  /** Ours: the newest ledger a peer reported as accepted. */
+  newest_peer_ledger?: { seq: number; hash?: string };
+}
+
 export interface CrawlSource {
   peers(): Peer[];
-  serverInfo(): Record<string, unknown>;
+  serverInfo(): OverlayServerFacts;
 }
 
 export interface CrawlEntry {
   public_key: string;
   type: 'in' | 'out';
   uptime: number;
-  version: string;
+  version?: string;
   complete_ledgers?: string;
   ip?: string;
   port?: number;
@@ -36,8 +56,9 @@ export function crawlEntry(peer: Peer, privatePeers: CrawlOptions['privatePeers'
     public_key: peer.info.publicKey.toString('base64'),
     type: peer.info.direction,
     uptime: peer.uptimeSeconds,
-    version: peer.info.version,
   };
+  // OverlayImpl::getOverlayInfo: no `version` key for a peer that sent no version.
+  if (peer.info.version) entry.version = peer.info.version;
   const complete = peer.completeLedgers;
   if (complete) entry.complete_ledgers = complete;
   if (isPublic) {
@@ -52,8 +73,144 @@ export function buildCrawl(source: CrawlSource, opts: CrawlOptions): Record<stri
   if (opts.overlay) {
     out.overlay = { active: source.peers().flatMap((p) => crawlEntry(p, opts.privatePeers) ?? []) };
   }
-  if (opts.server) out.server = source.serverInfo();
+  if (opts.server) out.server = buildServerInfo(source.serverInfo(), serverExtrasOf(source), 'crawl');
   if (opts.counts) out.counts = { peers: source.peers().length };
-  if (opts.unl) out.unl = { validator_sites: [], publisher_lists: [] };
+  if (opts.unl) out.unl = unlInfo();
   return out;
+}
+
+// ------------------------------------------------------------------------------ unl
+
+/**
+ * ValidatorList::getJson's `validator_list` for a node with no publisher lists: rippled says
+ * "unknown" for both when it has no expiration to report.
+ */
+export function validatorListSummary(): { count: number; expiration: string; status: string } {
+  return { count: 0, expiration: 'unknown', status: 'unknown' };
+}
+
+/**
+ * OverlayImpl::getUnlInfo for a node that holds no validator lists: ValidatorList::getJson
+ * without `signing_keys`, `trusted_validator_keys` and `validation_quorum`, plus ValidatorSite's
+ * `validator_sites`.
+ */
+export function unlInfo(): Record<string, unknown> {
+  return { validator_list: validatorListSummary(), local_static_keys: [], publisher_lists: [], validator_sites: [] };
+}
+
+// ------------------------------------------------------------------------------ server_info
+
+/** A port as server_info lists it: its number, protocols and `admin =` list. */
+export interface ServerPort {
+  port: number;
+  protocols: readonly string[];
+  admin: readonly string[];
+}
+
+/**
+ * What server_info reports that the overlay does not hold: the ports the node serves and the
+ * disconnect counts. The admin service supplies them (it has the config and counts
+ * disconnects) through provideServerExtras.
+ */
+export interface ServerExtras {
+  ports(): readonly ServerPort[];
+  disconnects(): { total: number; resources: number };
+}
+
+const extrasByOverlay = new WeakMap<object, ServerExtras>();
+
+/** Makes `extras` part of `overlay`'s server_info (admin and /crawl); returns the undo. */
+export function provideServerExtras(overlay: object, extras: ServerExtras): () => void {
+  extrasByOverlay.set(overlay, extras);
+  return () => {
+    if (extrasByOverlay.get(overlay) === extras) extrasByOverlay.delete(overlay);
+  };
+}
+
+export function serverExtrasOf(overlay: object): ServerExtras | undefined {
+  return extrasByOverlay.get(overlay);
+}
+
+/**
+ * `admin`: the admin command (rippled's getServerInfo with human = true, admin = true).
+ * `crawl`: the /crawl server section (human = false, admin = false; no hostid, admin ports left out).
+ */
+export type ServerInfoView = 'admin' | 'crawl';
+
+/** rippled's LoadFeeTrack base, and the factor of a node under no load (lftNormalFee). */
+export const LOAD_BASE = 256;
+
+/** The protocols NetworkOPs::getServerInfo names for a port, in its (sorted) order. */
+const LISTED_PROTOCOLS = ['http', 'https', 'peer', 'ws', 'ws2', 'wss', 'wss2'];
+
+export interface ServerInfoEnv {
+  now: Date;
+  hostid: string;
+}
+
+/**
+ * rippled's server_info fields that an overlay node can fill truthfully. It has no ledgers, no
+ * transaction queue and no job queue: `complete_ledgers` is "empty", the load fields carry
+ * rippled's values for a server under no load, and the fee-escalation, ledger, consensus and
+ * job-queue fields are absent.
+ */
+export function buildServerInfo(
+  base: OverlayServerFacts,
+  extras: ServerExtras | undefined,
+  view: ServerInfoView,
+  env: ServerInfoEnv = { now: new Date(), hostid: hostname() },
+): Record<string, unknown> {
+  const admin = view === 'admin';
+  const info: Record<string, unknown> = {};
+  if (admin) info.hostid = env.hostid;
+  if (base.server_domain) info.server_domain = base.server_domain;
+  info.build_version = base.build_version;
+  info.server_state = base.server_state;
+  info.time = rippledTime(env.now);
+  if (admin) {
+    info.validator_list = validatorListSummary();
+    info.pubkey_validator = 'none';
+  }
+  info.pubkey_node = base.pubkey_node;
+  info.complete_ledgers = 'empty';
+  info.peers = base.peers;
+  if (base.network_id !== undefined) info.network_id = base.network_id;
+  if (admin) {
+    // human form: the factor relative to the base, 1 when idle.
+    info.load_factor = 1;
+  } else {
+    info.load_base = LOAD_BASE;
+    info.load_factor = LOAD_BASE;
+    info.load_factor_server = LOAD_BASE;
+  }
+  if (base.newest_peer_ledger) info.newest_peer_ledger = base.newest_peer_ledger;
+  info.uptime = base.uptime;
+  if (extras) {
+    const d = extras.disconnects();
+    info.peer_disconnects = String(d.total);
+    info.peer_disconnects_resources = String(d.resources);
+  }
+  const ports = extras?.ports() ?? (base.peer_port !== undefined ? [{ port: base.peer_port, protocols: ['peer'], admin: [] }] : []);
+  info.ports = portsJson(ports, admin);
+  return info;
+}
+
+/** NetworkOPs::getServerInfo's `ports`: admin ports only for an admin; known protocols, sorted. */
+export function portsJson(ports: readonly ServerPort[], admin: boolean): { port: string; protocol: string[] }[] {
+  const out: { port: string; protocol: string[] }[] = [];
+  for (const p of ports) {
+    if (!admin && p.admin.length > 0) continue;
+    const protocol = LISTED_PROTOCOLS.filter((name) => p.protocols.includes(name));
+    if (protocol.length > 0) out.push({ port: String(p.port), protocol });
+  }
+  return out;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** rippled's time text, e.g. `2024-Jan-15 10:21:54.283000 UTC`. */
+export function rippledTime(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const micros = String(d.getUTCMilliseconds() * 1000).padStart(6, '0');
+  return `${d.getUTCFullYear()}-${MONTHS[d.getUTCMonth()]}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${micros} UTC`;
 }

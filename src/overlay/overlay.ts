@@ -709,8 +709,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   }
 
   /** The overlay's part of rippled's server_info. */
-  serverInfo(): Record<string, unknown> {
-    const info: Record<string, unknown> = {
+  serverInfo(): import('./crawl.js').OverlayServerFacts {
+    // crawl.ts's buildServerInfo makes rippled's server_info of this, for the admin command and
+    // for /crawl alike.
+    const info: import('./crawl.js').OverlayServerFacts = {
       build_version: this.opts.buildVersion,
       pubkey_node: this.opts.identity.n9,
       server_state: this.serverState(),
@@ -718,8 +720,12 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       peers: this.peersById.size,
     };
     if (this.opts.networkId !== undefined) info.network_id = this.opts.networkId;
+    if (this.opts.serverDomain) info.server_domain = this.opts.serverDomain;
+    const port = this.address?.port ?? this.opts.listen?.port;
+    if (port !== undefined) info.peer_port = port;
+    // Ours, not rippled's `network_ledger` (which is only ever the string "waiting").
     if (this.latestLedger?.ledgerSeq !== undefined) {
-      info.network_ledger = { seq: this.latestLedger.ledgerSeq, hash: this.latestLedger.ledgerHash?.toString('hex').toUpperCase() };
+      info.newest_peer_ledger = { seq: this.latestLedger.ledgerSeq, hash: this.latestLedger.ledgerHash?.toString('hex').toUpperCase() };
     }
     return info;
   }
