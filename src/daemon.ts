@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AdminService } from './admin/server.js';
-import { type Config, slotLimits } from './config/config.js';
+import { type Config, servedPorts, slotLimits } from './config/config.js';
 import { loadTlsMaterial } from './identity/certificate.js';
 import { loadOrCreateNodeIdentity, type NodeIdentity } from './identity/node-key.js';
 import { Overlay, type OverlayOptions } from './overlay/overlay.js';
@@ -57,6 +57,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
     ipsFixed: config.ipsFixed,
     cluster: config.clusterNodes.map((c) => ({ n9: c.publicKey, name: c.name })),
     crawl: config.crawl,
+    servedPorts: servedPorts(config).map((p) => ({ port: p.port, protocols: p.protocols, admin: p.admin })),
     vlEnabled: config.vlEnabled,
     timers: {
       pingIntervalMs: t.pingInterval,

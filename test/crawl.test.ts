@@ -23,7 +23,9 @@ const FACTS: OverlayServerFacts = {
   server_state: 'connected',
   uptime: 42,
   peers: 3,
-  peer_port: 51235,
+  ports: [{ port: 51235, protocols: ['peer'], admin: [] }],
+  peer_disconnects: 0,
+  peer_disconnects_resources: 0,
 };
 const ENV = { now: new Date(Date.UTC(2026, 11, 2, 8, 16, 27, 128)), hostid: 'vm' };
 
@@ -55,13 +57,15 @@ describe('the unl section', () => {
 
 describe('buildServerInfo', () => {
   it('crawl view: non-human fields, idle load, no hostid, no admin-only fields', () => {
-    expect(buildServerInfo({ ...FACTS, newest_peer_ledger: { seq: 7, hash: 'AB' } }, undefined, 'crawl', ENV)).toEqual({
+    expect(buildServerInfo({ ...FACTS, newest_peer_ledger: { seq: 7, hash: 'AB' } }, 'crawl', ENV)).toEqual({
       build_version: '0.1.0',
       complete_ledgers: 'empty',
       load_base: 256,
       load_factor: 256,
       load_factor_server: 256,
       newest_peer_ledger: { seq: 7, hash: 'AB' },
+      peer_disconnects: '0',
+      peer_disconnects_resources: '0',
       peers: 3,
       ports: [{ port: '51235', protocol: ['peer'] }],
       pubkey_node: FACTS.pubkey_node,
@@ -73,8 +77,13 @@ describe('buildServerInfo', () => {
   });
 
   it('admin view: hostid, human load factor, validator_list and pubkey_validator; never network_ledger', () => {
-    const extras = { ports: () => [{ port: 51235, protocols: ['peer'], admin: [] }, { port: 5005, protocols: ['http'], admin: ['127.0.0.1/32'] }], disconnects: () => ({ total: 4, resources: 1 }) };
-    const info = buildServerInfo({ ...FACTS, network_id: 21338, server_domain: 'example.com', newest_peer_ledger: { seq: 7 } }, extras, 'admin', ENV);
+    const node: OverlayServerFacts = {
+      ...FACTS,
+      ports: [{ port: 51235, protocols: ['peer'], admin: [] }, { port: 5005, protocols: ['http'], admin: ['127.0.0.1/32'] }],
+      peer_disconnects: 4,
+      peer_disconnects_resources: 1,
+    };
+    const info = buildServerInfo({ ...node, network_id: 21338, server_domain: 'example.com', newest_peer_ledger: { seq: 7 } }, 'admin', ENV);
     expect(info).toEqual({
       build_version: '0.1.0',
       complete_ledgers: 'empty',
@@ -98,7 +107,7 @@ describe('buildServerInfo', () => {
       validator_list: { count: 0, expiration: 'unknown', status: 'unknown' },
     });
     // The crawl view of the same node leaves the admin port out.
-    expect(buildServerInfo(FACTS, extras, 'crawl', ENV).ports).toEqual([{ port: '51235', protocol: ['peer'] }]);
+    expect(buildServerInfo(node, 'crawl', ENV).ports).toEqual([{ port: '51235', protocol: ['peer'] }]);
   });
 
   it('ports: known protocols only, in rippled’s order; a port with no protocol left is dropped', () => {

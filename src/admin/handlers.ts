@@ -6,10 +6,10 @@
  */
 import { isIP } from 'node:net';
 import type { Level, Logger } from 'pino';
-import type { Config, PortConfig } from '../config/config.js';
+import type { Config } from '../config/config.js';
 import { DEFAULT_PEER_PORT } from '../config/config.js';
 import { decodeNodePublic } from '../identity/node-key.js';
-import { buildServerInfo, type ServerExtras } from '../overlay/crawl.js';
+import { buildServerInfo } from '../overlay/crawl.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Reservation } from '../overlay/reservations.js';
 import type { Peer } from '../peer/peer.js';
@@ -162,21 +162,7 @@ function connect(ctx: AdminContext, params: Params): Result {
  * `server` section.
  */
 export function serverInfo(ctx: AdminContext): Result {
-  return buildServerInfo(ctx.overlay.serverInfo(), serverExtras(ctx.config, ctx.watch), 'admin');
-}
-
-/** The ports this node serves, in config order: the peer port and the admin ports. */
-export function servedPorts(config: Config): PortConfig[] {
-  const served = [config.peerPort, config.adminRpc, config.adminWs];
-  return config.ports.filter((p) => served.includes(p));
-}
-
-/** What server_info takes from the config and the peer watch (see crawl.ts, ServerExtras). */
-export function serverExtras(config: Config, watch: PeerWatch): ServerExtras {
-  return {
-    ports: () => servedPorts(config).map((p) => ({ port: p.port, protocols: p.protocols, admin: p.admin })),
-    disconnects: () => ({ total: watch.disconnects, resources: watch.disconnectsResources }),
-  };
+  return buildServerInfo(ctx.overlay.serverInfo(), 'admin');
 }
 
 // ------------------------------------------------------------------------------ reservations

@@ -88,7 +88,6 @@ export class OverlayMetrics {
   private readonly retired = new Map<string, { type: string; direction: string; messages: number; bytes: number }>();
   private readonly handshakeFailures = new LabelledCounter();
   private readonly fixedReconnects = new LabelledCounter();
-  private disconnects = 0;
   private readonly detach: () => void;
 
   constructor(
@@ -96,7 +95,6 @@ export class OverlayMetrics {
     readonly registry: MetricsRegistry = new MetricsRegistry(),
   ) {
     const onDisconnect = (peer: Peer) => {
-      this.disconnects++;
       for (const r of peer.traffic.rows()) this.addTraffic(this.retired, r);
     };
     const onHandshakeFailed = (direction: 'in' | 'out', reason: string) => this.handshakeFailures.add({ direction, reason });
@@ -182,7 +180,7 @@ export class OverlayMetrics {
       name: `${p}peer_disconnects_total`,
       help: 'Peer connections closed since start.',
       type: 'counter',
-      collect: () => [{ value: this.disconnects }],
+      collect: () => [{ value: this.overlay.disconnects.total }],
     });
     r.register({
       name: `${p}uptime_seconds`,

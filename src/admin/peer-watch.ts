@@ -1,7 +1,6 @@
 /**
  * What the admin API reports about peers beyond what a Peer keeps itself: whether each peer is
- * tracking the network (rippled's converged / unknown / diverged), its recent transfer rates, and
- * disconnect counts. Fed by the overlay's events and a one-second sampler.
+ * tracking the network (rippled's converged / unknown / diverged) and its recent transfer rates. Fed by the overlay's events and a one-second sampler.
  */
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
@@ -27,21 +26,12 @@ export class PeerWatch {
   private readonly samples = new WeakMap<Peer, Sample[]>();
   private readonly timer: NodeJS.Timeout;
   private readonly detach: () => void;
-  /** Peers disconnected since start, and those of them dropped for resource use. */
-  disconnects = 0;
-  disconnectsResources = 0;
 
   constructor(private readonly overlay: Overlay) {
     const onStatus = (peer: Peer, s: PeerLedgerStatus) => this.onStatus(peer, s);
-    const onDisconnect = (_peer: Peer, reason: string) => {
-      this.disconnects++;
-      if (reason.startsWith('resource limit')) this.disconnectsResources++;
-    };
     overlay.on('peerStatus', onStatus);
-    overlay.on('peerDisconnected', onDisconnect);
     this.detach = () => {
       overlay.off('peerStatus', onStatus);
-      overlay.off('peerDisconnected', onDisconnect);
     };
     this.timer = setInterval(() => this.sample(), 1000);
     this.timer.unref();

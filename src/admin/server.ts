@@ -17,14 +17,13 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Config, PortConfig } from '../config/config.js';
 import { loadTlsMaterial } from '../identity/certificate.js';
-import { provideServerExtras } from '../overlay/crawl.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
 import { formatEndpoint } from '../protocol/address.js';
 import { NodeEvent, NodeStatus } from '../protocol/messages.js';
 import { AllowList } from './allow-list.js';
 import { RPC_ERRORS, RpcError, type RpcErrorFields } from './errors.js';
-import { type AdminContext, type CommandSession, DEFAULT_API_VERSION, type Params, PEER_STATUS_STREAM, type Result, runCommand, serverExtras } from './handlers.js';
+import { type AdminContext, type CommandSession, DEFAULT_API_VERSION, type Params, PEER_STATUS_STREAM, type Result, runCommand } from './handlers.js';
 import { METRICS_CONTENT_TYPE, type MetricsRegistry, OverlayMetrics } from './metrics.js';
 import { PeerWatch } from './peer-watch.js';
 import { VERSION } from '../version.js';
@@ -59,8 +58,6 @@ export class AdminService {
     this.metrics = this.overlayMetrics.registry;
     this.ctx = { overlay: opts.overlay, config: opts.config, log: opts.log, watch: this.watch, requestStop: () => opts.onStop() };
     const o = opts.overlay;
-    // The /crawl server section reports the same ports and disconnect counts as server_info.
-    const withdrawExtras = provideServerExtras(o, serverExtras(opts.config, this.watch));
     const onConnected = (peer: Peer) => this.publish(connectionEvent(peer, 'PEER_CONNECTED'));
     const onDisconnected = (peer: Peer, reason: string) => this.publish({ ...connectionEvent(peer, 'PEER_DISCONNECTED'), reason });
     const onStatus = (peer: Peer, s: PeerLedgerStatus) => this.publish(statusEvent(peer, s));
@@ -68,7 +65,6 @@ export class AdminService {
     o.on('peerDisconnected', onDisconnected);
     o.on('peerStatus', onStatus);
     this.detach = () => {
-      withdrawExtras();
       o.off('peerConnected', onConnected);
       o.off('peerDisconnected', onDisconnected);
       o.off('peerStatus', onStatus);

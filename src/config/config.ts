@@ -194,6 +194,12 @@ export function defaultConfig(): Config {
   return parseConfig('', '(built-in defaults)');
 }
 
+/** The ports this node serves, in config order: the peer port and the admin ports (others are not opened). */
+export function servedPorts(config: Config): PortConfig[] {
+  const served = [config.peerPort, config.adminRpc, config.adminWs];
+  return config.ports.filter((p) => served.includes(p));
+}
+
 /**
  * Peer slots, as PeerFinder's Config::makeConfig and applyTuning compute them.
  * [peers_max] (0 or absent = 21, raised to at least 10): out = max((max*15+50)/100, 10),

@@ -28,8 +28,11 @@ export interface OverlayServerFacts {
   peers: number;
   network_id?: number;
   server_domain?: string;
-  /** The port the peer listener is bound to, when it listens. */
-  peer_port?: number;
+  /** The ports this node serves (peer and admin), with their `admin =` lists. */
+  ports: readonly ServerPort[];
+  /** Peers disconnected since start, and those of them dropped for resource use. */
+  peer_disconnects: number;
+  peer_disconnects_resources: number;
   /** Ours: the newest ledger a peer reported as accepted. */
   newest_peer_ledger?: { seq: number; hash?: string };
 }
@@ -73,7 +76,7 @@ export function buildCrawl(source: CrawlSource, opts: CrawlOptions): Record<stri
   if (opts.overlay) {
     out.overlay = { active: source.peers().flatMap((p) => crawlEntry(p, opts.privatePeers) ?? []) };
   }
-  if (opts.server) out.server = buildServerInfo(source.serverInfo(), serverExtrasOf(source), 'crawl');
+  if (opts.server) out.server = buildServerInfo(source.serverInfo(), 'crawl');
   if (opts.counts) out.counts = { peers: source.peers().length };
   if (opts.unl) out.unl = unlInfo();
   return out;
@@ -108,30 +111,6 @@ export interface ServerPort {
 }
 
 /**
- * What server_info reports that the overlay does not hold: the ports the node serves and the
- * disconnect counts. The admin service supplies them (it has the config and counts
- * disconnects) through provideServerExtras.
- */
-export interface ServerExtras {
-  ports(): readonly ServerPort[];
-  disconnects(): { total: number; resources: number };
-}
-
-const extrasByOverlay = new WeakMap<object, ServerExtras>();
-
-/** Makes `extras` part of `overlay`'s server_info (admin and /crawl); returns the undo. */
-export function provideServerExtras(overlay: object, extras: ServerExtras): () => void {
-  extrasByOverlay.set(overlay, extras);
-  return () => {
-    if (extrasByOverlay.get(overlay) === extras) extrasByOverlay.delete(overlay);
-  };
-}
-
-export function serverExtrasOf(overlay: object): ServerExtras | undefined {
-  return extrasByOverlay.get(overlay);
-}
-
-/**
  * `admin`: the admin command (rippled's getServerInfo with human = true, admin = true).
  * `crawl`: the /crawl server section (human = false, admin = false; no hostid, admin ports left out).
  */
@@ -156,7 +135,6 @@ export interface ServerInfoEnv {
  */
 export function buildServerInfo(
   base: OverlayServerFacts,
-  extras: ServerExtras | undefined,
   view: ServerInfoView,
   env: ServerInfoEnv = { now: new Date(), hostid: hostname() },
 ): Record<string, unknown> {
@@ -185,13 +163,9 @@ export function buildServerInfo(
   }
   if (base.newest_peer_ledger) info.newest_peer_ledger = base.newest_peer_ledger;
   info.uptime = base.uptime;
-  if (extras) {
-    const d = extras.disconnects();
-    info.peer_disconnects = String(d.total);
-    info.peer_disconnects_resources = String(d.resources);
-  }
-  const ports = extras?.ports() ?? (base.peer_port !== undefined ? [{ port: base.peer_port, protocols: ['peer'], admin: [] }] : []);
-  info.ports = portsJson(ports, admin);
+  info.peer_disconnects = String(base.peer_disconnects);
+  info.peer_disconnects_resources = String(base.peer_disconnects_resources);
+  info.ports = portsJson(base.ports, admin);
   return info;
 }
 

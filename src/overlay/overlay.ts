@@ -29,10 +29,10 @@ import {
   serviceUnavailableResponse,
   upgradeResponse,
 } from '../peer/handshake-io.js';
-import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions } from '../peer/peer.js';
+import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions, RESOURCE_DROP_REASON } from '../peer/peer.js';
 import { Charge, type ResourceLimits } from '../peer/resource.js';
 import { fixedPeerBackoffMs } from './backoff.js';
-import { buildCrawl, type CrawlOptions } from './crawl.js';
+import { buildCrawl, type CrawlOptions, type OverlayServerFacts, type ServerPort } from './crawl.js';
 import { buildHealth } from './health.js';
 import { HashRouter } from './hash-router.js';
 import { checkRelayItem } from './relay-checks.js';
@@ -115,6 +115,8 @@ export interface OverlayOptions {
   ipsFixed: HostPort[];
   cluster: { n9: string; name?: string }[];
   crawl: CrawlOptions;
+  /** Every port the node serves, for server_info and /crawl; default: the peer port alone. */
+  servedPorts?: readonly ServerPort[];
   /** [vl] enabled: answer GET /vl/<key> (rippled's default: on). */
   vlEnabled?: boolean;
   timers: OverlayTimers;
@@ -151,6 +153,8 @@ const RELAYED_TYPES = new Set<number>([
 
 export class Overlay extends EventEmitter<OverlayEvents> {
   readonly startedAt = Date.now();
+  /** Peers disconnected since start, and those of them dropped for resource use (server_info, metrics). */
+  readonly disconnects = { total: 0, resources: 0 };
   readonly instanceCookie: bigint;
   readonly reservations: Reservations;
   readonly livecache: Livecache;
@@ -627,6 +631,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.peersById.delete(peer.id);
       this.discovery.delete(peer.id);
       this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds }, 'peer disconnected');
+      this.disconnects.total++;
+      if (reason.startsWith(RESOURCE_DROP_REASON)) this.disconnects.resources++;
       this.emit('peerDisconnected', peer, reason);
       if (info.fixed && !this.stopping) {
         for (const f of this.fixed) {
@@ -709,20 +715,21 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   }
 
   /** The overlay's part of rippled's server_info. */
-  serverInfo(): import('./crawl.js').OverlayServerFacts {
+  serverInfo(): OverlayServerFacts {
     // crawl.ts's buildServerInfo makes rippled's server_info of this, for the admin command and
     // for /crawl alike.
-    const info: import('./crawl.js').OverlayServerFacts = {
+    const info: OverlayServerFacts = {
       build_version: this.opts.buildVersion,
       pubkey_node: this.opts.identity.n9,
       server_state: this.serverState(),
       uptime: this.uptimeSeconds(),
       peers: this.peersById.size,
+      ports: this.opts.servedPorts ?? (this.address ? [{ port: this.address.port, protocols: ['peer'], admin: [] }] : []),
+      peer_disconnects: this.disconnects.total,
+      peer_disconnects_resources: this.disconnects.resources,
     };
     if (this.opts.networkId !== undefined) info.network_id = this.opts.networkId;
     if (this.opts.serverDomain) info.server_domain = this.opts.serverDomain;
-    const port = this.address?.port ?? this.opts.listen?.port;
-    if (port !== undefined) info.peer_port = port;
     // Ours, not rippled's `network_ledger` (which is only ever the string "waiting").
     if (this.latestLedger?.ledgerSeq !== undefined) {
       info.newest_peer_ledger = { seq: this.latestLedger.ledgerSeq, hash: this.latestLedger.ledgerHash?.toString('hex').toUpperCase() };

@@ -93,6 +93,9 @@ export interface PeerEvents {
 
 let nextPeerId = 1;
 
+/** How the close reason of a peer dropped for its resource use starts. */
+export const RESOURCE_DROP_REASON = 'resource limit';
+
 /** Seconds since 2000-01-01T00:00:00Z (rippled's NetClock), now. */
 function networkTimeNow(): number {
   return Math.floor(Date.now() / 1000) - 946_684_800;
@@ -194,7 +197,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const outcome = this.resource.charge(kind.cost);
     if (outcome === 'drop') {
       this.opts.log?.warn({ peer: this.info.n9, balance: this.resource.balance, why }, 'resource limit reached, dropping peer');
-      this.close(`resource limit: ${why}`);
+      this.close(`${RESOURCE_DROP_REASON}: ${why}`);
       return false;
     }
     if (outcome === 'warn') this.opts.log?.info({ peer: this.info.n9, balance: this.resource.balance, why }, 'peer charged heavily');
