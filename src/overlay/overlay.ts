@@ -776,7 +776,6 @@ function statusMessage(s: PeerLedgerStatus) {
   };
 }
 
-/** The identity of a relayed item: the signed part, so re-stamped copies still match. */
 /** The lower median: with an even count, the smaller middle value (a lone outlier cannot lift it). */
 function lowerMedian(values: number[]): number | undefined {
   if (values.length === 0) return undefined;

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { decodeMessage, DecodeError, encodeMessage, hasField, isKnownType, type PeerMessage } from '../protocol/codec.js';
 import { encodeFrame, FrameDecoder, FrameError, MAX_ENCODABLE_BYTES, type RawFrame } from '../protocol/framing.js';
 import type { Features, ProtocolVersion } from '../protocol/handshake.js';
-import { formatVersion } from '../protocol/handshake.js';
+import { formatVersion, networkTimeNow } from '../protocol/handshake.js';
 import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
 import type { MessageMap, TMPing, TMStatusChange } from '../protocol/messages.js';
 import { NodeEvent, PingType, toNumber } from '../protocol/messages.js';
@@ -95,11 +95,6 @@ let nextPeerId = 1;
 
 /** How the close reason of a peer dropped for its resource use starts. */
 export const RESOURCE_DROP_REASON = 'resource limit';
-
-/** Seconds since 2000-01-01T00:00:00Z (rippled's NetClock), now. */
-function networkTimeNow(): number {
-  return Math.floor(Date.now() / 1000) - 946_684_800;
-}
 
 export class Peer extends EventEmitter<PeerEvents> {
   readonly id = nextPeerId++;
