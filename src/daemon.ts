@@ -95,7 +95,13 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
         endpointsMaxReceived: t.endpointsMaxReceived,
         connectTestTimeoutMs: t.tcpConnectTimeout,
       },
-      resource: { warnThreshold: t.resourceWarnThreshold, dropThreshold: t.resourceDropThreshold, decayWindowMs: t.resourceDecayWindow },
+      resource: {
+        warnThreshold: t.resourceWarnThreshold,
+        dropThreshold: t.resourceDropThreshold,
+        decayWindowMs: t.resourceDecayWindow,
+        expirationMs: t.resourceExpiration,
+        dropFee: t.resourceDropFee,
+      },
     },
     log,
   };

@@ -155,6 +155,16 @@ export const TIMER_ROWS = [
     unit: 'ms', min: TEST_MIN, max: HOUR,
     doc: 'Time over which a peer\'s charge balance decays away (Resource decayWindowSeconds).',
   },
+  {
+    key: 'resourceExpiration', stanza: 'overlay', configKey: 'resource_expiration', default: 300 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: DAY,
+    doc: 'How long an address\'s charge balance is kept after its last connection closes, so that a peer dropped for its load and reconnecting still carries it (Resource secondsUntilExpiration).',
+  },
+  {
+    key: 'resourceDropFee', stanza: 'overlay', configKey: 'resource_drop_fee', default: 6000,
+    unit: 'count', min: 0, max: 100_000_000,
+    doc: 'Charge added to an address when its peer is dropped, or a new connection refused, for its load; in charge units, so it adds a thirty-second of this to the balance (Resource feeDrop).',
+  },
   // Discovery ([peerfinder], our own stanza: rippled has these as constants)
   {
     key: 'endpointsInterval', stanza: 'peerfinder', configKey: 'endpoints_interval', default: 151 * SECOND,

@@ -30,7 +30,8 @@ import {
   upgradeResponse,
 } from '../peer/handshake-io.js';
 import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions, RESOURCE_DROP_REASON } from '../peer/peer.js';
-import { Charge, type ResourceLimits } from '../peer/resource.js';
+import { Charge } from '../peer/resource.js';
+import { type ResourceConsumer, ResourceTable, type ResourceTableOptions } from '../peer/resource-table.js';
 import { fixedPeerBackoffMs } from './backoff.js';
 import { buildCrawl, type CrawlOptions, type OverlayServerFacts, type ServerPort } from './crawl.js';
 import { buildHealth } from './health.js';
@@ -75,7 +76,8 @@ export interface OverlayTimers {
   sendQueueIntervals: number;
   /** [overlay] relay_backlog_bytes: no relaying to a peer with this much still unwritten. */
   relayBacklogBytes: number;
-  resource: ResourceLimits;
+  /** Thresholds, decay window, entry expiration and drop fee of the resource table. */
+  resource: ResourceTableOptions;
   discovery: DiscoveryTimers;
 }
 
@@ -159,6 +161,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   readonly reservations: Reservations;
   readonly livecache: Livecache;
   readonly bootcache: Bootcache;
+  /** Resource balances by remote address, shared by connections and kept after them (Resource::Manager). */
+  readonly resources: ResourceTable;
   private readonly peersById = new Map<number, Peer>();
   private readonly discovery = new Map<number, PeerDiscovery>();
   private readonly fixed: FixedPeer[];
@@ -171,6 +175,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private resourceTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** Newest accepted ledger any peer told us of; we repeat it so rippled sees us as tracking. */
   private latestLedger: PeerLedgerStatus | undefined;
@@ -193,6 +198,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     });
     this.recentAttempts = new RecentAttempts(d.recentAttemptIntervalMs, Date.now);
     this.endpointsSchedule = new EndpointsSchedule(d.endpointsIntervalMs, Date.now);
+    this.resources = new ResourceTable(opts.timers.resource);
     this.router = new HashRouter({ holdMs: opts.timers.hashRouterHoldMs, relayAgainMs: opts.timers.hashRouterRelayMs });
     this.fixed = opts.ipsFixed.map((e) => ({ ...e, failures: 0, nextAttemptAt: 0, connecting: false }));
     // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
@@ -251,6 +257,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.timer = setInterval(() => this.tick(), this.opts.timers.autoconnectIntervalMs);
     this.sweepTimer = setInterval(() => this.router.sweep(), 10_000);
     this.sweepTimer.unref();
+    // rippled's Resource::Manager expires entries from its own thread, once a second.
+    this.resourceTimer = setInterval(() => this.resources.expire(), 1000);
+    this.resourceTimer.unref();
     this.tick();
   }
 
@@ -258,6 +267,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.stopping = true;
     clearInterval(this.timer);
     clearInterval(this.sweepTimer);
+    clearInterval(this.resourceTimer);
     for (const peer of this.peers()) peer.close('shutting down');
     await this.listener?.stop();
     this.bootcache.flush();
@@ -357,6 +367,28 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   }
 
   private onPeerUpgrade(socket: tls.TLSSocket, head: HttpHead, rest: Buffer, remoteIp: string): void {
+    // As rippled's OverlayImpl::onHandoff, before anything else (even the slot check): the address's
+    // resource entry, refused while still at or over the drop threshold (which adds the drop fee again).
+    const consumer = this.resources.newInboundEndpoint(remoteIp);
+    if (consumer.disconnect()) {
+      consumer.release();
+      // rippled has taken the connection over by then (handoff.moved), so it closes it without a response.
+      this.log.info({ remote: remoteIp, balance: consumer.balance }, 'inbound connection refused for its resource use');
+      this.emit('handshakeFailed', 'in', 'resource limit');
+      socket.destroy();
+      return;
+    }
+    let peer: Peer | undefined;
+    try {
+      peer = this.acceptInbound(socket, head, rest, remoteIp, consumer);
+    } finally {
+      // Refused: the entry is let go (and kept for the expiration time), as rippled's Consumer goes out of scope.
+      if (!peer) consumer.release();
+    }
+  }
+
+  /** The checks of onHandoff after the resource check; the new peer, or undefined when refused. */
+  private acceptInbound(socket: tls.TLSSocket, head: HttpHead, rest: Buffer, remoteIp: string, consumer: ResourceConsumer): Peer | undefined {
     const admission = checkNewInbound({ ip: remoteIp, port: socket.remotePort ?? 0 }, this.slotViews(), this.opts.slots.ipLimit);
     if (admission !== 'success') {
       // rippled refuses these before the handshake, without redirects: its overlay leaves the request
@@ -403,11 +435,12 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     });
     if (verdict !== 'success') {
       const why = { duplicate: 'duplicate connection', full: 'inbound slots full', 'inbound-disabled': 'not accepting inbound peers' }[verdict];
-      return this.refuse(socket, remoteIp, why);
+      this.refuse(socket, remoteIp, why);
+      return undefined;
     }
     socket.write(upgradeResponse(check, local));
     this.listener?.release(socket);
-    this.activate(info, socket, rest);
+    return this.activate(info, socket, rest, consumer);
   }
 
   /**
@@ -442,6 +475,15 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     if (ip && this.peers().some((p) => p.info.remotePort === port && sameIp(p.info.remoteIp, ip))) {
       throw new ConnectError('handshake', `already connected to ${formatEndpoint(ip, port)}`);
     }
+    // As rippled's OverlayImpl::connect: the endpoint's resource entry first, and no dial while it is
+    // at or over the drop threshold (which adds the drop fee again). A name is checked once resolved.
+    let consumer = ip ? this.resources.newOutboundEndpoint(ip, port) : undefined;
+    if (consumer?.disconnect()) {
+      const balance = consumer.balance;
+      consumer.release();
+      this.log.info({ address: formatEndpoint(ip!, port), why, balance }, 'outbound connection not attempted: over resource limit');
+      throw new ConnectError('resource', `${formatEndpoint(ip!, port)} is over its resource limit`);
+    }
     this.attempts.set(key, { host: ip ?? host, port });
     try {
       const est = await dialPeer({
@@ -457,6 +499,13 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         return undefined;
       }
       const info = est.info;
+      if (!consumer) {
+        consumer = this.resources.newOutboundEndpoint(info.remoteIp, port);
+        if (consumer.disconnect()) {
+          est.socket.destroy();
+          throw new ConnectError('resource', `${formatEndpoint(info.remoteIp, port)} is over its resource limit`);
+        }
+      }
       const address = { ip: info.remoteIp, port };
       info.fixed = isFixedOutbound(address, this.fixedEndpoints());
       info.cluster = this.isClusterKey(info.n9);
@@ -475,15 +524,18 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       }
       this.bootcache.onSuccess(address);
       this.log.info({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound peer connected');
-      return this.activate(info, est.socket, est.rest);
+      const peer = this.activate(info, est.socket, est.rest, consumer);
+      consumer = undefined; // the peer holds it now
+      return peer;
     } catch (err) {
       const e = err as ConnectError;
       this.emit('handshakeFailed', 'out', e.kind ?? 'error');
-      if (ip && e.kind !== 'handshake') this.bootcache.onFailure({ ip, port });
+      if (ip && e.kind !== 'handshake' && e.kind !== 'resource') this.bootcache.onFailure({ ip, port });
       if (e.kind === 'redirect') acceptRedirects(e.peerIps, this.bootcache, this.opts.timers.discovery.redirectIps);
       this.log.info({ address: `${host}:${port}`, why, err: e.message }, 'outbound connection failed');
       throw err;
     } finally {
+      consumer?.release();
       this.attempts.delete(key);
     }
   }
@@ -540,8 +592,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       f.failures = 0;
       f.nextAttemptAt = 0;
     } catch (err) {
-      // Already connected to it (say, it dialled us first) is not a failure.
-      if (!/already connected/.test((err as Error).message)) this.fixedFailed(f, err as Error);
+      // Already connected to it (say, it dialled us first) is not a failure, and neither is a dial we
+      // did not make for its resource use: rippled makes no slot then, so its fixed-peer timer is untouched.
+      const notTried = err instanceof ConnectError && err.kind === 'resource';
+      if (!notTried && !/already connected/.test((err as Error).message)) this.fixedFailed(f, err as Error);
     } finally {
       f.connecting = false;
     }
@@ -602,18 +656,19 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   // ------------------------------------------------------------ active peers
 
-  private peerOptions(): Partial<PeerOptions> {
+  private peerOptions(consumer: ResourceConsumer): Partial<PeerOptions> {
     return {
       pingIntervalMs: this.opts.timers.pingIntervalMs,
       sendQueueTarget: this.opts.timers.sendQueueTarget,
       sendQueueIntervals: this.opts.timers.sendQueueIntervals,
       resource: this.opts.timers.resource,
+      consumer,
       log: this.log,
     };
   }
 
-  private activate(info: PeerInfo, socket: tls.TLSSocket, rest: Buffer): Peer {
-    const peer = new Peer(info, socket, rest, this.peerOptions());
+  private activate(info: PeerInfo, socket: tls.TLSSocket, rest: Buffer, consumer: ResourceConsumer): Peer {
+    const peer = new Peer(info, socket, rest, this.peerOptions(consumer));
     this.peersById.set(peer.id, peer);
     this.discovery.set(
       peer.id,

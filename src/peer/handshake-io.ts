@@ -70,7 +70,8 @@ export const DEFAULT_HANDSHAKE_TIMEOUTS: HandshakeTimeouts = {
   httpReadMs: 3_000,
 };
 
-export type ConnectFailure = 'timeout' | 'network' | 'tls' | 'refused' | 'redirect' | 'handshake';
+/** `resource`: not dialled, the address being over its resource limit (rippled's OverlayImpl::connect). */
+export type ConnectFailure = 'timeout' | 'network' | 'tls' | 'refused' | 'redirect' | 'handshake' | 'resource';
 
 export class ConnectError extends Error {
   constructor(

@@ -13,7 +13,8 @@ import { formatVersion, networkTimeNow } from '../protocol/handshake.js';
 import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
 import type { MessageMap, TMPing, TMStatusChange } from '../protocol/messages.js';
 import { NodeEvent, PingType, toNumber } from '../protocol/messages.js';
-import { Charge, type ChargeKind, DEFAULT_RESOURCE_LIMITS, ResourceBalance, type ResourceLimits } from './resource.js';
+import { Charge, type ChargeKind, DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from './resource.js';
+import { type ResourceConsumer, standaloneConsumer } from './resource-table.js';
 import { TrafficStats } from './traffic.js';
 
 export type Direction = 'in' | 'out';
@@ -52,7 +53,13 @@ export interface PeerOptions {
   /** Ticks in a row with a large send queue before disconnecting (rippled: 4). */
   sendQueueIntervals: number;
   maxFrameBytes: number;
+  /** Thresholds for a peer given no `consumer` (it then gets a balance of its own). */
   resource: ResourceLimits;
+  /**
+   * The entry of the overlay's resource table this peer charges (rippled's Resource::Consumer):
+   * shared with every connection of the same address, released when the peer closes.
+   */
+  consumer?: ResourceConsumer;
   log?: PeerLog;
 }
 
@@ -100,7 +107,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly id = nextPeerId++;
   readonly connectedAt = Date.now();
   readonly traffic = new TrafficStats();
-  readonly resource: ResourceBalance;
+  /** The balance this peer is charged to (shared by key; see resource-table.ts). */
+  readonly resource: ResourceConsumer;
   latencyMs: number | undefined;
   ledger: PeerLedgerStatus = { updatedAt: 0 };
   closed = false;
@@ -122,7 +130,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   ) {
     super();
     this.opts = { ...DEFAULT_PEER_OPTIONS, ...opts };
-    this.resource = new ResourceBalance(this.opts.resource);
+    this.resource = this.opts.consumer ?? standaloneConsumer(this.opts.resource, info.remoteIp);
     this.decoder = new FrameDecoder({ compression: info.features.compression, maxFrameBytes: this.opts.maxFrameBytes });
     this.timer = setInterval(() => this.onTimer(), this.opts.pingIntervalMs);
     this.timer.unref();
@@ -189,8 +197,10 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** Charge the peer; past the drop threshold it is disconnected. Returns false once dropped. */
   charge(kind: ChargeKind, why: string): boolean {
+    if (this.closed) return false; // its hold on the table entry is released already
     const outcome = this.resource.charge(kind.cost);
-    if (outcome === 'drop') {
+    // As PeerImp::charge: a drop is confirmed by Consumer::disconnect, which also adds the drop fee.
+    if (outcome === 'drop' && this.resource.disconnect()) {
       this.opts.log?.warn({ peer: this.info.n9, balance: this.resource.balance, why }, 'resource limit reached, dropping peer');
       this.close(`${RESOURCE_DROP_REASON}: ${why}`);
       return false;
@@ -204,6 +214,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.closed = true;
     this.closeReason = reason;
     clearInterval(this.timer);
+    // The entry outlives the connection for the table's expiration time (rippled: 300 s).
+    this.resource.release();
     this.socket.removeAllListeners('data');
     this.socket.on('error', () => {});
     this.socket.end();
@@ -269,8 +281,8 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   private onFrame(frame: RawFrame): void {
     this.traffic.record('in', frame.type, frame.wireBytes);
-    if (!this.charge(Charge.trivial, 'message')) return;
     if (!isKnownType(frame.type)) {
+      if (!this.charge(Charge.trivial, 'message')) return;
       this.opts.log?.debug({ peer: this.info.n9, type: frame.type }, 'skipping unknown message type');
       return;
     }
@@ -282,6 +294,10 @@ export class Peer extends EventEmitter<PeerEvents> {
       this.opts.log?.warn({ peer: this.info.n9, err: reason }, 'undecodable message from peer');
       return this.close(`malformed message: ${reason}`);
     }
+    // rippled charges one fee per message: the trivial one, or more where answering costs more (a
+    // ping request costs a reply).
+    const fee = msg.name === 'PING' && msg.message.type === PingType.PING ? Charge.moderate : Charge.trivial;
+    if (!this.charge(fee, msg.name === 'PING' ? 'ping' : 'message')) return;
     if (msg.name === 'PING') this.onPing(msg.message);
     else if (msg.name === 'STATUS_CHANGE') this.onStatusChange(msg.message);
     this.emit('message', msg, frame);
@@ -289,8 +305,6 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   private onPing(m: TMPing): void {
     if (m.type === PingType.PING) {
-      // Answering costs us a write, so rippled charges a ping as a moderate burden.
-      if (!this.charge(Charge.moderate, 'ping')) return;
       // rippled answers with the same message, its type changed: seq, pingTime and netTime come back.
       this.send('PING', { ...m, type: PingType.PONG });
       return;
