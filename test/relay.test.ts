@@ -75,8 +75,9 @@ describe('relay checks (rippled PeerImp::onMessage, checkPropose)', () => {
 async function line(prefix: string): Promise<{ sender: Daemon; hub: Daemon; receiver: Daemon; toHub: Peer; heard: () => PeerMessageLog }> {
   const HUB = `${prefix}.1`;
   const hub = await startNode({ ip: HUB });
-  const sender = await startNode({ ip: `${prefix}.2`, extra: `[ips_fixed]\n${HUB} 51235` });
-  const receiver = await startNode({ ip: `${prefix}.3`, extra: `[ips_fixed]\n${HUB} 51235` });
+  // Private leaves: they connect to the hub only, never to each other, so every message takes one path.
+  const sender = await startNode({ ip: `${prefix}.2`, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+  const receiver = await startNode({ ip: `${prefix}.3`, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
   await waitFor('both connected to the hub', () => hub.overlay.peers().length === 2 && sender.overlay.peers().length === 1 && receiver.overlay.peers().length === 1);
   const log: PeerMessageLog = [];
   receiver.overlay.on('message', (_p, m) => log.push({ name: m.name, message: m.message }));
@@ -124,9 +125,11 @@ describe('relay on the wire', () => {
     const HUB = '127.0.13.21';
     const hub = await startNode({ ip: HUB });
     const honest: Daemon[] = [];
-    for (let i = 22; i <= 24; i++) honest.push(await startNode({ ip: `127.0.13.${i}`, extra: `[ips_fixed]\n${HUB} 51235` }));
-    const liar = await startNode({ ip: '127.0.13.25', extra: `[ips_fixed]\n${HUB} 51235` });
-    const watcher = await startNode({ ip: '127.0.13.26', extra: `[ips_fixed]\n${HUB} 51235` });
+    // Private leaves, each linked to the hub alone.
+    const leaf = (ip: string) => startNode({ ip, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+    for (let i = 22; i <= 24; i++) honest.push(await leaf(`127.0.13.${i}`));
+    const liar = await leaf('127.0.13.25');
+    const watcher = await leaf('127.0.13.26');
     await waitFor('all five connected to the hub', () => hub.overlay.peers().length === 5);
     const announced: number[] = [];
     watcher.overlay.on('message', (_p, m) => {
