@@ -5,13 +5,17 @@
  * charged what rippled would charge it.
  *
  * We hold no ledgers, validator lists or manifests, so we check what can be checked without them:
- * sizes, key types and, for proposals, the signature itself (rippled's checkPropose).
+ * sizes, key types and signatures: a proposal's (rippled's checkPropose), a transaction's (its
+ * checkTransaction → STTx::checkSign) and a validation's (its checkValidation → STValidation::isValid).
+ * A transaction or validation we cannot read exactly as rippled does is relayed as before
+ * (signatures.ts says which), never dropped on a guess.
  */
 import { createHash } from 'node:crypto';
 import { verifyDigestSignature } from '../identity/node-key.js';
 import type { PeerMessage } from '../protocol/codec.js';
 import type { TMProposeSet } from '../protocol/messages.js';
 import { Charge, type ChargeKind } from '../peer/resource.js';
+import { checkTransactionSignature, checkValidationSignature } from './signatures.js';
 
 /** rippled's txMaxSizeBytes: a larger transaction does not deserialize, and is dropped. */
 export const TX_MAX_BYTES = 1024 * 1024;
@@ -35,12 +39,12 @@ export function checkRelayItem(msg: PeerMessage, payload: Buffer): RelayCheck {
     case 'VALIDATION': {
       const v = msg.message.validation;
       if (v.length < VALIDATION_MIN_BYTES) return { ok: false, reason: 'validation too small', charge: Charge.malformed };
-      return { ok: true, key: `val:${sha512Half(v).toString('base64')}` };
+      return { ok: true, key: `val:${sha512Half(v).toString('base64')}`, verify: () => checkValidationSignature(v).verdict !== 'invalid' };
     }
     case 'TRANSACTION': {
       const tx = msg.message.rawTransaction;
       if (tx.length > TX_MAX_BYTES) return { ok: false, reason: `transaction of ${tx.length} bytes is over rippled's limit` };
-      return { ok: true, key: `tx:${sha512Half(tx).toString('base64')}` };
+      return { ok: true, key: `tx:${sha512Half(tx).toString('base64')}`, verify: () => checkTransactionSignature(tx).verdict !== 'invalid' };
     }
     case 'MANIFESTS': {
       const n = msg.message.list.length;
