@@ -1,9 +1,10 @@
 /** Runs every benchmark and prints one markdown table: `npm run bench`. */
 import { benchFraming } from './framing.bench.js';
 import { benchHandshake } from './handshake.bench.js';
+import { benchRelay } from './relay.bench.js';
 import type { BenchFunction, BenchResult } from './types.js';
 
-const benches: BenchFunction[] = [benchFraming, benchHandshake];
+const benches: BenchFunction[] = [benchFraming, benchHandshake, benchRelay];
 
 function toMarkdown(results: BenchResult[]): string {
   const rows = results.map(
