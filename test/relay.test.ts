@@ -88,6 +88,18 @@ type PeerMessageLog = { name: string; message: any }[];
 
 const settle = () => new Promise((r) => setTimeout(r, 400));
 
+describe('manifests over rippled\'s count', () => {
+  it('charges a list of over 100 as a moderate burden and still goes through it, as rippled does', () => {
+    const list = Array.from({ length: 101 }, (_, i) => ({ stobject: Buffer.from([i & 0xff]) })); // unreadable: kept
+    const payload = Buffer.from('unused');
+    const r = checkRelayItem({ name: 'MANIFESTS', type: MessageType.MANIFESTS, message: { list } }, payload);
+    expect(r.ok).toBe(true);
+    const kept = r.ok ? r.filter!() : undefined;
+    expect(kept?.charge?.cost).toBe(250);
+    expect(kept?.payload).toBe(payload);
+  });
+});
+
 describe('relay on the wire', () => {
   it('drops a forged copy of a real rippled proposal, charging its sender, and still relays the genuine one once', async () => {
     const { hub, sender, toHub, heard } = await line('127.0.13');

@@ -730,13 +730,22 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
       return;
     }
+    let payload = frame.payload;
+    if (check.filter) {
+      const kept = check.filter();
+      const why = `${msg.name}: ${kept.dropped} left out (${kept.reason ?? 'failed'})`;
+      if (kept.charge) from.charge(kept.charge, kept.reason ?? why);
+      else if (kept.dropped > 0) this.log.debug({ peer: from.info.n9, reason: why }, 'partly relayed');
+      if (!kept.payload) return;
+      payload = kept.payload;
+    }
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     const framed: { plain?: Buffer; lz4?: Buffer } = {};
     for (const p of this.peersById.values()) {
       if (p === from || skip.has(p.id)) continue;
       if (p.unwrittenBytes >= this.opts.timers.relayBacklogBytes) continue; // not reading: no more for it
       const lz4 = p.info.features.compression;
-      const out = lz4 ? (framed.lz4 ??= encodeFrame(frame.type, frame.payload, true)) : (framed.plain ??= encodeFrame(frame.type, frame.payload, false));
+      const out = lz4 ? (framed.lz4 ??= encodeFrame(frame.type, payload, true)) : (framed.plain ??= encodeFrame(frame.type, payload, false));
       p.sendFrame(frame.type, out);
     }
   }

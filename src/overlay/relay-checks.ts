@@ -6,30 +6,50 @@
  *
  * We hold no ledgers, validator lists or manifests, so we check what can be checked without them:
  * sizes, key types and signatures: a proposal's (rippled's checkPropose), a transaction's (its
- * checkTransaction → STTx::checkSign) and a validation's (its checkValidation → STValidation::isValid).
- * A transaction or validation we cannot read exactly as rippled does is relayed as before
- * (signatures.ts says which), never dropped on a guess.
+ * checkTransaction → STTx::checkSign), a validation's (its checkValidation → STValidation::isValid)
+ * and each manifest's in a TMManifests (its onManifests → Manifest::verify). A transaction,
+ * validation or manifest we cannot read exactly as rippled does is relayed as before (signatures.ts
+ * says which), never dropped on a guess.
+ *
+ * rippled relays only the manifests it accepted, in a message of its own. We keep no manifest cache,
+ * so we cannot tell which it would accept: we leave out those whose signatures verifiably fail and
+ * relay the rest. rippled charges nothing for an invalid manifest (it only declines to relay it), so
+ * neither do we.
  */
 import { createHash } from 'node:crypto';
 import { verifyDigestSignature } from '../identity/node-key.js';
-import type { PeerMessage } from '../protocol/codec.js';
-import type { TMProposeSet } from '../protocol/messages.js';
+import { encodeMessage, type PeerMessage } from '../protocol/codec.js';
+import type { TMManifests, TMProposeSet } from '../protocol/messages.js';
 import { Charge, type ChargeKind } from '../peer/resource.js';
-import { checkTransactionSignature, checkValidationSignature } from './signatures.js';
+import { checkManifestSignature, checkTransactionSignature, checkValidationSignature } from './signatures.js';
 
 /** rippled's txMaxSizeBytes: a larger transaction does not deserialize, and is dropped. */
 export const TX_MAX_BYTES = 1024 * 1024;
 /** rippled drops a TMValidation shorter than this as malformed. */
 export const VALIDATION_MIN_BYTES = 50;
-/** rippled charges a TMManifests with more entries than this. */
+/** rippled charges a TMManifests with more entries than this (and still processes it). */
 export const MANIFESTS_MAX = 100;
 /** HashPrefix::proposal, 'P' 'R' 'P' 0. */
 const PROPOSAL_PREFIX = 0x50525000;
 
 export type RelayCheck =
-  /** Relay under this suppression key; `verify`, when present, must pass first (costly: call it once). */
-  | { ok: true; key: string; verify?: () => boolean }
+  /**
+   * Relay under this suppression key; `verify`, when present, must pass first, and `filter`, when
+   * present, says what of the message to relay (either is costly: call it once).
+   */
+  | { ok: true; key: string; verify?: () => boolean; filter?: () => RelayFilter }
   | { ok: false; reason: string; charge?: ChargeKind };
+
+/** What is left to relay of a message whose items are checked one by one. */
+export interface RelayFilter {
+  /** The payload to relay: the original bytes when nothing was left out; none when nothing is left. */
+  payload: Buffer | undefined;
+  /** How many items were left out, and why (the first reason). */
+  dropped: number;
+  reason?: string;
+  /** What to charge the sender for this message (items left out, or its form), if anything. */
+  charge?: ChargeKind;
+}
 
 /** Checks one relayable message and gives its suppression key. */
 export function checkRelayItem(msg: PeerMessage, payload: Buffer): RelayCheck {
@@ -49,12 +69,31 @@ export function checkRelayItem(msg: PeerMessage, payload: Buffer): RelayCheck {
     case 'MANIFESTS': {
       const n = msg.message.list.length;
       if (n === 0) return { ok: false, reason: 'empty manifests', charge: Charge.useless };
-      if (n > MANIFESTS_MAX) return { ok: false, reason: `${n} manifests in one message`, charge: Charge.malformed };
-      return { ok: true, key: `man:${sha512Half(payload).toString('base64')}` };
+      const m = msg.message;
+      // rippled charges a list of over 100 as a moderate burden, and still goes through it.
+      const oversize = n > MANIFESTS_MAX ? { charge: Charge.moderate, reason: `${n} manifests in one message` } : {};
+      return { ok: true, key: `man:${sha512Half(payload).toString('base64')}`, filter: () => ({ ...filterManifests(m, payload), ...oversize }) };
     }
     default:
       return { ok: false, reason: `${msg.name} is not relayed` };
   }
+}
+
+/** The manifests of a TMManifests that do not verifiably fail rippled's Manifest::verify. */
+export function filterManifests(m: TMManifests, payload: Buffer): RelayFilter {
+  let reason: string | undefined;
+  const kept = m.list.filter((entry) => {
+    const check = checkManifestSignature(entry.stobject);
+    if (check.verdict !== 'invalid') return true;
+    reason ??= `manifest: ${check.reason}`;
+    return false;
+  });
+  const dropped = m.list.length - kept.length;
+  if (dropped === 0) return { payload, dropped };
+  if (kept.length === 0) return { payload: undefined, dropped, reason };
+  // A new message of the kept entries, as rippled builds one of those it accepted.
+  const rest: TMManifests = m.history === undefined ? { list: kept } : { list: kept, history: m.history };
+  return { payload: encodeMessage('MANIFESTS', rest), dropped, reason };
 }
 
 function checkProposal(p: TMProposeSet): RelayCheck {

@@ -1,13 +1,15 @@
 /**
- * Signature checks for relayed transactions and validations, as rippled makes them before it relays
- * (PeerImp::checkTransaction → checkValidity → STTx::checkSign; PeerImp::checkValidation →
- * STValidation::isValid). A peer that relays an item failing them is charged feeInvalidSignature by
- * every rippled peer it reaches, so we must not pass such an item on.
+ * Signature checks for relayed transactions, validations and manifests, as rippled makes them before
+ * it relays (PeerImp::checkTransaction → checkValidity → STTx::checkSign; PeerImp::checkValidation →
+ * STValidation::isValid; OverlayImpl::onManifests → deserializeManifest, Manifest::verify). A peer
+ * that relays a transaction or validation failing them is charged feeInvalidSignature by every
+ * rippled peer it reaches, so we must not pass such an item on (a manifest that fails costs nothing
+ * at rippled: it is just not relayed on, and neither do we relay it).
  *
  * Every answer is one of three:
  * - valid: the signature checks out as rippled would check it;
  * - invalid: we read the item exactly as rippled does and its signature verifiably fails one of
- *   rippled's rules — drop it and charge the sender;
+ *   rippled's rules — drop it (and charge the sender, but for a manifest);
  * - unknown: we could not read it exactly, or it uses something we do not check (a key type we do
  *   not know, a pseudo-transaction, an inner batch transaction, counterparty or sponsor
  *   signatures, batch signers) — relay it as before. We never call a message invalid on a guess.
@@ -26,6 +28,8 @@ const unknown = (reason: string): SignatureCheck => ({ verdict: 'unknown', reaso
 const PREFIX_TX_SIGN = Buffer.from('53545800', 'hex');
 const PREFIX_TX_MULTISIGN = Buffer.from('534d5400', 'hex');
 const PREFIX_VALIDATION = Buffer.from('56414c00', 'hex');
+/** HashPrefix::manifest, 'MAN\0'. */
+const PREFIX_MANIFEST = Buffer.from('4d414e00', 'hex');
 
 const F = {
   TransactionType: fieldCode(T.UINT16, 2),
@@ -40,6 +44,11 @@ const F = {
   Delegate: fieldCode(T.ACCOUNT, 12),
   Signer: fieldCode(T.OBJECT, 16),
   Signers: fieldCode(T.ARRAY, 3),
+  Sequence: fieldCode(T.UINT32, 4),
+  Version: fieldCode(T.UINT16, 16),
+  PublicKey: fieldCode(T.VL, 1),
+  Domain: fieldCode(T.VL, 7),
+  MasterSignature: fieldCode(T.VL, 18),
 } as const;
 
 /** rippled's kTxMinSizeBytes: anything shorter does not deserialize. */
@@ -218,4 +227,50 @@ export function checkValidationSignature(raw: Uint8Array): SignatureCheck {
   const fullyCanonical = ((uint(raw, fields.get(F.Flags)) ?? 0) & VF_FULLY_CANONICAL_SIG) !== 0;
   const ok = verifyMessage(key, [PREFIX_VALIDATION, ...signedParts(raw, read.fields)], valueOf(raw, fields.get(F.Signature)!), fullyCanonical);
   return ok ? VALID : invalid('signature does not match');
+}
+
+/** The fields of rippled's manifest format (deserializeManifest's template); any other is refused there. */
+const MANIFEST_FIELDS = new Set<number>([F.PublicKey, F.MasterSignature, F.Sequence, F.Version, F.Domain, F.SigningPubKey, F.Signature]);
+/** A manifest with this sequence revokes its master key, and carries no ephemeral key. */
+const MANIFEST_REVOKED = 0xffffffff;
+
+/**
+ * A manifest's signatures as rippled checks them before it accepts (and so relays) one
+ * (deserializeManifest, then Manifest::verify): the ephemeral key's sfSignature (not on a revocation)
+ * and the master key's sfMasterSignature, both over 'MAN\0' and every field but those two, both
+ * fully canonical. Invalid only when one of them verifiably fails on a manifest rippled would read;
+ * a manifest rippled refuses for another reason (its template, its version, a missing or unknown
+ * key) is unknown here, since that is not a signature we can judge.
+ */
+export function checkManifestSignature(raw: Uint8Array): SignatureCheck {
+  if (raw.length === 0) return unknown('empty manifest');
+  const read = readObject(raw);
+  if (!read.ok) return unknown(read.reason);
+  const other = read.fields.find((f) => !MANIFEST_FIELDS.has(f.code));
+  if (other) return unknown(`${other.name} is not a manifest field`);
+  const fields = fieldMap(read.fields);
+  const publicKey = fields.get(F.PublicKey);
+  const masterSignature = fields.get(F.MasterSignature);
+  const sequence = uint(raw, fields.get(F.Sequence));
+  if (!publicKey || !masterSignature || sequence === undefined) return unknown('a required manifest field is missing');
+  if ((uint(raw, fields.get(F.Version)) ?? 0) !== 0) return unknown('manifest version not 0');
+  const masterKey = valueOf(raw, publicKey);
+  if (!keyType(masterKey)) return unknown('master key of unknown type');
+  const signingPubKey = fields.get(F.SigningPubKey);
+  const signature = fields.get(F.Signature);
+  const parts = [PREFIX_MANIFEST, ...signedParts(raw, read.fields)];
+  if (sequence === MANIFEST_REVOKED) {
+    if (signingPubKey || signature) return unknown('revocation with an ephemeral key or signature');
+  } else {
+    if (!signingPubKey || !signature) return unknown('no ephemeral key or signature');
+    const ephemeralKey = valueOf(raw, signingPubKey);
+    if (!keyType(ephemeralKey)) return unknown('ephemeral key of unknown type');
+    if (compareBytes(ephemeralKey, masterKey) === 0 && ephemeralKey.length === masterKey.length) return unknown('ephemeral key is the master key');
+    const ok = verifyMessage(ephemeralKey, parts, valueOf(raw, signature), true);
+    if (ok === undefined) return unknown('ephemeral key not usable');
+    if (!ok) return invalid('ephemeral signature does not match');
+  }
+  const ok = verifyMessage(masterKey, parts, valueOf(raw, masterSignature), true);
+  if (ok === undefined) return unknown('master key not usable');
+  return ok ? VALID : invalid('master signature does not match');
 }
