@@ -21,7 +21,7 @@ import { verifyDigestSignature } from '../identity/node-key.js';
 import { encodeMessage, type PeerMessage } from '../protocol/codec.js';
 import type { TMManifests, TMProposeSet } from '../protocol/messages.js';
 import { Charge, type ChargeKind } from '../peer/resource.js';
-import { checkManifestSignature, checkTransactionSignature, checkValidationSignature } from './signatures.js';
+import { checkManifestSignature, checkTransactionSignature, checkValidationSignature, type SignatureCheck } from './signatures.js';
 
 /** rippled's txMaxSizeBytes: a larger transaction does not deserialize, and is dropped. */
 export const TX_MAX_BYTES = 1024 * 1024;
@@ -59,12 +59,12 @@ export function checkRelayItem(msg: PeerMessage, payload: Buffer): RelayCheck {
     case 'VALIDATION': {
       const v = msg.message.validation;
       if (v.length < VALIDATION_MIN_BYTES) return { ok: false, reason: 'validation too small', charge: Charge.malformed };
-      return { ok: true, key: `val:${sha512Half(v).toString('base64')}`, verify: () => checkValidationSignature(v).verdict !== 'invalid' };
+      return { ok: true, key: `val:${sha512Half(v).toString('base64')}`, verify: () => notForged(() => checkValidationSignature(v)) };
     }
     case 'TRANSACTION': {
       const tx = msg.message.rawTransaction;
       if (tx.length > TX_MAX_BYTES) return { ok: false, reason: `transaction of ${tx.length} bytes is over rippled's limit` };
-      return { ok: true, key: `tx:${sha512Half(tx).toString('base64')}`, verify: () => checkTransactionSignature(tx).verdict !== 'invalid' };
+      return { ok: true, key: `tx:${sha512Half(tx).toString('base64')}`, verify: () => notForged(() => checkTransactionSignature(tx)) };
     }
     case 'MANIFESTS': {
       const n = msg.message.list.length;
@@ -72,10 +72,31 @@ export function checkRelayItem(msg: PeerMessage, payload: Buffer): RelayCheck {
       const m = msg.message;
       // rippled charges a list of over 100 as a moderate burden, and still goes through it.
       const oversize = n > MANIFESTS_MAX ? { charge: Charge.moderate, reason: `${n} manifests in one message` } : {};
-      return { ok: true, key: `man:${sha512Half(payload).toString('base64')}`, filter: () => ({ ...filterManifests(m, payload), ...oversize }) };
+      return { ok: true, key: `man:${sha512Half(payload).toString('base64')}`, filter: () => ({ ...failOpenFilter(() => filterManifests(m, payload), payload), ...oversize }) };
     }
     default:
       return { ok: false, reason: `${msg.name} is not relayed` };
+  }
+}
+
+/**
+ * False only for a verifiably bad signature. The readers refuse what they cannot read with a reason,
+ * but should one ever throw instead (a bug), the item is relayed as before: a fault of ours must
+ * neither drop a genuine item nor cost an honest peer its connection.
+ */
+function notForged(check: () => SignatureCheck): boolean {
+  try {
+    return check().verdict !== 'invalid';
+  } catch {
+    return true;
+  }
+}
+
+function failOpenFilter(filter: () => RelayFilter, payload: Buffer): RelayFilter {
+  try {
+    return filter();
+  } catch {
+    return { payload, dropped: 0 };
   }
 }
 

@@ -1,0 +1,25 @@
+/** A fault in the signature readers must never drop a genuine item: the relay check fails open. */
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('../src/overlay/signatures.js', () => {
+  const boom = () => {
+    throw new RangeError('a reader bug');
+  };
+  return { checkTransactionSignature: boom, checkValidationSignature: boom, checkManifestSignature: boom };
+});
+
+const { checkRelayItem } = await import('../src/overlay/relay-checks.js');
+const { MessageType } = await import('../src/protocol/message-types.js');
+
+describe('relay checks when a reader throws', () => {
+  it('relay the transaction, the validation and the manifest list as they came', () => {
+    const tx = checkRelayItem({ name: 'TRANSACTION', type: MessageType.TRANSACTION, message: { rawTransaction: Buffer.alloc(200, 1), status: 1 } }, Buffer.alloc(0));
+    expect(tx.ok && tx.verify?.()).toBe(true);
+    const val = checkRelayItem({ name: 'VALIDATION', type: MessageType.VALIDATION, message: { validation: Buffer.alloc(200, 2) } }, Buffer.alloc(0));
+    expect(val.ok && val.verify?.()).toBe(true);
+    const payload = Buffer.from('as received');
+    const man = checkRelayItem({ name: 'MANIFESTS', type: MessageType.MANIFESTS, message: { list: [{ stobject: Buffer.alloc(10, 3) }] } }, payload);
+    const kept = man.ok ? man.filter?.() : undefined;
+    expect(kept).toEqual({ payload, dropped: 0 });
+  });
+});
