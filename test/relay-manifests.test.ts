@@ -17,6 +17,7 @@ import { decodeMessage, encodeMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import type { TMManifests } from '../src/protocol/messages.js';
 import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { highS } from './support/signing.js';
 
 afterEach(stopAllNodes);
 
@@ -27,7 +28,6 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 const sha512Half = (b: Uint8Array) => createHash('sha512').update(b).digest().subarray(0, 32);
 /** HashPrefix::manifest. */
 const MAN = Buffer.from('MAN\0', 'latin1');
-const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 interface Key {
   pub: Buffer;
@@ -48,20 +48,6 @@ function edKey(): Key {
   return { pub: Buffer.concat([Buffer.from([0xed]), raw]), sign: (data) => cryptoSign(null, data, privateKey as KeyObject) };
 }
 
-/** The same DER signature with S replaced by n − S: canonical, but not fully canonical. */
-function highS(der: Buffer): Buffer {
-  const compact = secp256k1.signatureImport(der);
-  const r = BigInt(`0x${hex(compact.subarray(0, 32))}`);
-  const s = BigInt(`0x${hex(compact.subarray(32))}`);
-  const int = (v: bigint) => {
-    let b = Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
-    while (b.length > 1 && b[0] === 0 && !(b[1]! & 0x80)) b = b.subarray(1);
-    if (b[0]! & 0x80) b = Buffer.concat([Buffer.from([0]), b]);
-    return Buffer.concat([Buffer.from([0x02, b.length]), b]);
-  };
-  const body = Buffer.concat([int(r), int(N - s)]);
-  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
-}
 
 interface ManifestSpec {
   master: Key;

@@ -19,6 +19,7 @@ import { MessageType } from '../src/protocol/message-types.js';
 import type { Peer } from '../src/peer/peer.js';
 import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { frameVectors, payloadOf } from './support/vectors.js';
+import { highS } from './support/signing.js';
 
 afterEach(stopAllNodes);
 
@@ -84,7 +85,6 @@ function valueRange(blob: Uint8Array, name: string): [number, number] {
 
 // ---------------------------------------------------------------- keys and signing, for variants
 
-const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 function secpKey(seed: number): { priv: Uint8Array; pub: Uint8Array } {
   const priv = sha512Half(Buffer.from(`test key ${seed}`));
@@ -96,20 +96,6 @@ function secpSign(priv: Uint8Array, message: Uint8Array): Buffer {
   return Buffer.from(secp256k1.signatureExport(signature));
 }
 
-/** The same signature with S replaced by n − S: canonical, but not fully canonical. */
-function highS(der: Uint8Array): Buffer {
-  const compact = secp256k1.signatureImport(der);
-  const s = BigInt(`0x${Buffer.from(compact.subarray(32)).toString('hex')}`);
-  const r = BigInt(`0x${Buffer.from(compact.subarray(0, 32)).toString('hex')}`);
-  const int = (v: bigint) => {
-    let b = Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
-    while (b.length > 1 && b[0] === 0 && !(b[1]! & 0x80)) b = b.subarray(1);
-    if (b[0]! & 0x80) b = Buffer.concat([Buffer.from([0]), b]);
-    return Buffer.concat([Buffer.from([0x02, b.length]), b]);
-  };
-  const body = Buffer.concat([int(r), int(N - s)]);
-  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
-}
 
 function edKey(): { priv: KeyObject; pub: Buffer } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
