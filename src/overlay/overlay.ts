@@ -661,7 +661,6 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       pingIntervalMs: this.opts.timers.pingIntervalMs,
       sendQueueTarget: this.opts.timers.sendQueueTarget,
       sendQueueIntervals: this.opts.timers.sendQueueIntervals,
-      resource: this.opts.timers.resource,
       consumer,
       log: this.log,
     };
