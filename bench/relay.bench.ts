@@ -1,6 +1,6 @@
 /**
  * The cost of the checks relay makes before passing an item on, per item, over the proposals,
- * transactions and validations recorded from rippled 3.1.2 (../shared/vectors). The baseline, in
+ * transactions and validations recorded from rippled 3.1.2 (test/fixtures/vectors, copied from shared/vectors). The baseline, in
  * the same run, is one bare secp256k1 verification of a 32-byte digest: what rippled itself pays
  * for each of these at the least.
  */
@@ -12,7 +12,7 @@ import { decodeMessage, type PeerMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import type { BenchResult } from './types.js';
 
-const VECTORS = new URL('../../shared/vectors/rippled-3.1.2-frames.jsonl', import.meta.url);
+const VECTORS = new URL('../test/fixtures/vectors/rippled-3.1.2-frames.jsonl', import.meta.url);
 const ROUNDS = 200;
 
 function recorded(type: number): PeerMessage[] {

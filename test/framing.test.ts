@@ -12,7 +12,7 @@ import {
 import { lz4CompressBlock } from '../src/protocol/lz4.js';
 import { COMPRESSIBLE_TYPES, MessageType } from '../src/protocol/message-types.js';
 
-const FRAMES_URL = new URL('../../shared/vectors/rippled-3.1.2-frames.jsonl', import.meta.url);
+const FRAMES_URL = new URL('./fixtures/vectors/rippled-3.1.2-frames.jsonl', import.meta.url);
 
 interface VectorLine {
   capture: string;

@@ -32,7 +32,7 @@ interface SeedVector {
 }
 
 const seedVectors = JSON.parse(
-  fs.readFileSync('/work/shared/vectors/node-seeds.json', 'utf8'),
+  fs.readFileSync(new URL('./fixtures/vectors/node-seeds.json', import.meta.url), 'utf8'),
 ) as SeedVector[];
 
 const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

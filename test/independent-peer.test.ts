@@ -34,7 +34,7 @@ interface HandshakeVector {
 }
 
 const vectors = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../shared/vectors/rippled-3.1.2-handshakes.json', import.meta.url)), 'utf8'),
+  readFileSync(fileURLToPath(new URL('./fixtures/vectors/rippled-3.1.2-handshakes.json', import.meta.url)), 'utf8'),
 ) as { handshakes: HandshakeVector[] };
 
 function requestHeader(v: HandshakeVector, name: string): string {

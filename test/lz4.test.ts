@@ -10,7 +10,7 @@ import {
   lz4DecompressBlock,
 } from '../src/protocol/lz4.js';
 
-const FRAMES_URL = new URL('../../shared/vectors/rippled-3.1.2-frames.jsonl', import.meta.url);
+const FRAMES_URL = new URL('./fixtures/vectors/rippled-3.1.2-frames.jsonl', import.meta.url);
 
 interface CompressedLine {
   capture: string;

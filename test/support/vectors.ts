@@ -1,7 +1,7 @@
-/** Access to the real rippled wire data in ../shared/vectors (sibling of the repo root). */
+/** Access to the real rippled wire data, copied from shared/vectors into test/fixtures/vectors (see its README). */
 import { readFileSync } from 'node:fs';
 
-const VECTORS = new URL('../../../shared/vectors/', import.meta.url);
+const VECTORS = new URL('../fixtures/vectors/', import.meta.url);
 
 export interface FrameVector {
   capture: string;
