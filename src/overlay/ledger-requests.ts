@@ -10,12 +10,17 @@
  *
  * Beyond rippled: a reply is passed on only for a request we routed to that very peer and still
  * hold (rippled trusts any cookie that names a connected peer), and requests in flight are capped
- * per asker and in total, and forgotten after a timeout or when either side leaves.
+ * per asker and in total, and forgotten after a timeout or when either side leaves. And a request
+ * that reaches us with a cookie (a peer routed it to us, since we announce the ledgers we follow)
+ * is not a dead end as in rippled, which would try to serve it itself: it goes one hop further
+ * under our own cookie, and the answer goes back under the cookie it came with. A request is never
+ * passed on while the same one (cookie aside) is in flight through us, so no loop can form.
  * Also here, since they share the per-peer knowledge: the tracking of each peer and the
  * "Not useful" drop of PeerImp::onTimer, and the answers to the other requests rippled gets.
  */
-import { hasField, type PeerMessage } from '../protocol/codec.js';
-import type { TMGetLedger, TMGetObjectByHash, TMLedgerData } from '../protocol/messages.js';
+import { createHash } from 'node:crypto';
+import { encodeMessage, hasField, type PeerMessage } from '../protocol/codec.js';
+import { type TMGetLedger, type TMGetObjectByHash, type TMLedgerData, toNumber } from '../protocol/messages.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
 import { Charge } from '../peer/resource.js';
 import { PeerTracking, RecentHashes, REFERENCE_MAX_AGE_MS, type UsefulnessLimits } from './ledger-tracking.js';
@@ -65,6 +70,10 @@ interface InFlight {
   askerId: number;
   answererId: number;
   expiresAt: number;
+  /** The request without its cookie, to refuse a copy coming round again. */
+  content: string;
+  /** The cookie the asker's request carried (it was routed to us), restored on the reply. */
+  upstreamCookie?: number;
 }
 
 interface PeerState {
@@ -98,6 +107,7 @@ export class LedgerRequests {
   /** Routed requests awaiting their reply, by answerer|asker|hash|type. */
   private readonly inFlight = new Map<string, InFlight[]>();
   private readonly perAsker = new Map<number, number>();
+  private readonly contentInFlight = new Map<string, number>();
   private total = 0;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -214,17 +224,22 @@ export class LedgerRequests {
       peer.charge(Charge.invalidData, `get_ledger: ${bad}`);
       return 'refused';
     }
-    const cookie = hasField(m, 'requestCookie');
+    const cookie = hasField(m, 'requestCookie') ? toNumber(m.requestCookie) : undefined;
     // processLedgerRequest: a request costs its asker (not a peer answering a relay) a moderate fee.
-    if (!cookie && !peer.charge(Charge.moderate, 'get_ledger')) return 'refused';
+    if (cookie === undefined && !peer.charge(Charge.moderate, 'get_ledger')) return 'refused';
     const kind = LEDGER_INFO_KINDS[m.itype]!;
     const isTxSet = m.itype === LI_TS_CANDIDATE;
-    // Only a cookie-less request with a ledger hash (getLedger) or a transaction set (getTxSet) is routed.
-    if (!hasField(m, 'queryType') || cookie || !hasField(m, 'ledgerHash')) {
-      this.opts.log.debug({ peer: peer.info.n9, kind }, 'ledger request not routable (needs queryType, a hash, no cookie)');
+    // Only a request with queryType and a hash is routed (getLedger by hash, getTxSet).
+    if (!hasField(m, 'queryType') || !hasField(m, 'ledgerHash')) {
+      this.opts.log.debug({ peer: peer.info.n9, kind }, 'ledger request not routable (no queryType or no hash)');
       return 'not-routed';
     }
     if (!isTxSet && peer.sendQueueLength >= DROP_SEND_QUEUE) return 'not-routed';
+    const content = contentKey(m);
+    if (cookie !== undefined && (cookie > 0xffffffff || this.contentInFlight.has(content))) {
+      this.opts.log.debug({ peer: peer.info.n9, kind }, 'routed ledger request already passing through us, not passed on');
+      return 'not-routed';
+    }
     const seq = hasField(m, 'ledgerSeq') ? m.ledgerSeq! : 0;
     const target = this.pickPeer(peer, (p) => (isTxSet ? this.peerState(p).txSets.has(m.ledgerHash!) : this.hasLedger(p, m.ledgerHash!, seq)));
     if (!target) {
@@ -239,12 +254,13 @@ export class LedgerRequests {
       this.opts.log.debug({ peer: peer.info.n9, kind, inFlight: this.inFlightFor(peer.id), total: this.total }, 'too many ledger requests in flight, dropped');
       return 'over-cap';
     }
-    const entry: InFlight = { askerId: peer.id, answererId: target.id, expiresAt: now + this.opts.limits.timeoutMs };
+    const entry: InFlight = { askerId: peer.id, answererId: target.id, expiresAt: now + this.opts.limits.timeoutMs, content, upstreamCookie: cookie };
     const key = flightKey(target.id, peer.id, m.ledgerHash!, m.itype);
     const list = this.inFlight.get(key);
     if (list) list.push(entry);
     else this.inFlight.set(key, [entry]);
     this.perAsker.set(peer.id, this.inFlightFor(peer.id) + 1);
+    this.contentInFlight.set(content, (this.contentInFlight.get(content) ?? 0) + 1);
     this.total++;
     this.counters.routedRequests[kind]++;
     target.send('GET_LEDGER', { ...m, requestCookie: peer.id });
@@ -307,7 +323,8 @@ export class LedgerRequests {
     }
     const { requestCookie: _cookie, ...reply } = m;
     this.counters.routedReplies[LEDGER_INFO_KINDS[m.type]!]++;
-    asker.send('LEDGER_DATA', reply as TMLedgerData);
+    const upstream = entry.upstreamCookie;
+    asker.send('LEDGER_DATA', upstream === undefined ? (reply as TMLedgerData) : { ...(reply as TMLedgerData), requestCookie: upstream });
   }
 
   // ------------------------------------------------------------ TMGetObjectByHash
@@ -349,6 +366,9 @@ export class LedgerRequests {
 
   private release(e: InFlight): void {
     this.total--;
+    const c = (this.contentInFlight.get(e.content) ?? 1) - 1;
+    if (c > 0) this.contentInFlight.set(e.content, c);
+    else this.contentInFlight.delete(e.content);
     const n = this.inFlightFor(e.askerId) - 1;
     if (n > 0) this.perAsker.set(e.askerId, n);
     else this.perAsker.delete(e.askerId);
@@ -360,6 +380,12 @@ export class LedgerRequests {
       if (!list.length) this.inFlight.delete(key);
     }
   }
+}
+
+/** The request as rippled hashes it for duplicates: everything but the cookie. */
+function contentKey(m: TMGetLedger): string {
+  const { requestCookie: _cookie, ...rest } = m;
+  return createHash('sha256').update(encodeMessage('GET_LEDGER', rest as TMGetLedger)).digest('hex');
 }
 
 function flightKey(answererId: number, askerId: number, hash: Buffer, itype: number): string {
