@@ -294,6 +294,41 @@ describe('routing TMGetLedger (PeerImp::getLedger, getPeerWithLedger)', () => {
   });
 });
 
+describe('requests rippled cannot serve either, answered or charged as rippled does', () => {
+  it('TMGetObjectByHash gets an empty answer, fetch packs nothing; tx reduce-relay, proof paths and replay deltas are charged as malformed; bad requests as bad data', async () => {
+    const { hub, peers } = await star(`${NET}.91`, [`${NET}.92`]);
+    const [y] = peers as [TestPeer];
+    const atHub = hubSide(hub, y);
+    const charges: [number, string][] = [];
+    const charge = atHub.charge.bind(atHub);
+    atHub.charge = (kind, why) => {
+      charges.push([kind.cost, why]);
+      return charge(kind, why);
+    };
+    const otStateNode = 4;
+    y.peer.send('GET_OBJECTS', { type: otStateNode, query: true, seq: 42, ledgerHash: HASH_116, objects: [{ hash: Buffer.alloc(32, 1), ledgerSeq: 116 }] });
+    const [answer] = await waitFor('the empty answer', () => y.gotOf('GET_OBJECTS').length > 0 && y.gotOf('GET_OBJECTS'));
+    expect(answer!.query).toBe(false);
+    expect([answer!.type, answer!.seq, answer!.objects.length]).toEqual([otStateNode, 42, 0]);
+    expect(Buffer.from(answer!.ledgerHash!).equals(HASH_116)).toBe(true);
+    y.peer.send('GET_OBJECTS', { type: 6, query: true, ledgerHash: HASH_116, objects: [] }); // otFETCH_PACK
+    y.peer.send('GET_OBJECTS', { type: 7, query: true, objects: [{ hash: Buffer.alloc(32, 2) }] }); // otTRANSACTIONS
+    y.peer.send('PROOF_PATH_REQ', { key: Buffer.alloc(32, 3), ledgerHash: HASH_116, type: 1 });
+    y.peer.send('REPLAY_DELTA_REQ', { ledgerHash: HASH_116 });
+    y.peer.send('GET_LEDGER', { itype: 1, ledgerHash: HASH_116, nodeIDs: [] }); // no node ids
+    y.peer.send('HAVE_SET', { status: 1, hash: HASH_116 });
+    y.peer.send('HAVE_SET', { status: 1, hash: HASH_116 }); // again
+    y.peer.send('HAVE_SET', { status: 1, hash: Buffer.alloc(31) });
+    await y.barrier();
+    expect(y.gotOf('GET_OBJECTS')).toHaveLength(1);
+    expect(y.gotOf('PROOF_PATH_RESPONSE')).toHaveLength(0);
+    expect(y.gotOf('REPLAY_DELTA_RESPONSE')).toHaveLength(0);
+    // Beyond each message's trivial fee (1): rippled's feeMediumBurdenPeer 250, feeInvalidRequest 200,
+    // feeBadData 400, feeUnwantedData 150 (the barrier's ping costs its own 250, left out).
+    expect(charges.filter(([cost, why]) => cost > 1 && why !== 'ping').map(([cost]) => cost)).toEqual([250, 200, 200, 200, 400, 150, 200]);
+  });
+});
+
 describe('our status, as rippled peers judge it (PeerImp::checkTracking)', () => {
   it('three peers announcing the same ledgers in every order all count us converged, ledger after ledger', async () => {
     const { hub, peers } = await star(`${NET}.61`, [`${NET}.62`, `${NET}.63`, `${NET}.64`]);
