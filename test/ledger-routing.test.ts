@@ -5,6 +5,7 @@
  * Addresses: 127.0.108.0/24 only.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { OverlayMetrics } from '../src/admin/metrics.js';
 import type { Daemon } from '../src/daemon.js';
 import { makeSelfSignedCertificate } from '../src/identity/certificate.js';
 import { NodeIdentity } from '../src/identity/node-key.js';
@@ -162,6 +163,10 @@ describe('routing TMGetLedger (PeerImp::getLedger, getPeerWithLedger)', () => {
     const c = hub.overlay.ledgerRequests.counters;
     expect([c.routedRequests.base, c.routedReplies.base, c.unroutable.base]).toEqual([1, 1, 0]);
     expect(hub.overlay.ledgerRequests.inFlightCount).toBe(0);
+    const metrics = new OverlayMetrics(hub.overlay).registry.render();
+    expect(metrics).toContain('xrpl_overlay_ledger_requests_total{kind="base",outcome="routed"} 1\n');
+    expect(metrics).toContain('xrpl_overlay_ledger_requests_total{kind="ts_candidate",outcome="routed"} 0\n');
+    expect(metrics).toContain('xrpl_overlay_ledger_replies_routed_total{kind="base"} 1\n');
   });
 
   it('routes a transaction-set request to the peer that has the set (TMHaveTransactionSet), never to one that has not', async () => {
@@ -222,6 +227,7 @@ describe('routing TMGetLedger (PeerImp::getLedger, getPeerWithLedger)', () => {
     // Z never got a request: a reply naming Y's id goes nowhere (rippled would deliver it).
     z.peer.send('LEDGER_DATA', { ...reply, requestCookie: yId });
     await waitFor('the reply refused', () => hub.overlay.ledgerRequests.counters.unknownCookie === 1);
+    expect(new OverlayMetrics(hub.overlay).registry.render()).toContain('xrpl_overlay_ledger_replies_unroutable_total 1\n');
     // A real exchange, then the same reply again: the cookie is closed.
     x.announce(116, { hash: HASH_116, firstSeq: 5, lastSeq: 116 });
     await waitFor('the hub follows ledger 116', () => hub.overlay.serverInfo().newest_peer_ledger?.seq === 116);
@@ -284,6 +290,7 @@ describe('routing TMGetLedger (PeerImp::getLedger, getPeerWithLedger)', () => {
     expect(cookies.filter((k) => k === zId)).toHaveLength(3);
     expect(c.overCap.base).toBe(2 * FLOOD - 8);
     expect(hub.overlay.ledgerRequests.inFlightCount).toBe(8);
+    expect(new OverlayMetrics(hub.overlay).registry.render()).toContain(`xrpl_overlay_ledger_requests_total{kind="base",outcome="over_cap"} ${2 * FLOOD - 8}\n`);
     // processLedgerRequest's moderate fee (250) on every request, routed or not: 40 × 251 in one
     // second is a balance of at least 40 × 251 / 32 − what decays in the seconds this took (bound: 100).
     expect(hubSide(hub, y).resource.balance).toBeGreaterThan(Math.floor((FLOOD * 251) / 32) - 100);
