@@ -318,6 +318,7 @@ describe('requests rippled cannot serve either, answered or charged as rippled d
     expect(answer!.query).toBe(false);
     expect([answer!.type, answer!.seq, answer!.objects.length]).toEqual([otStateNode, 42, 0]);
     expect(Buffer.from(answer!.ledgerHash!).equals(HASH_116)).toBe(true);
+    y.peer.send('GET_OBJECTS', { type: otStateNode, query: true, ledgerHash: Buffer.alloc(31), objects: [] }); // bad hash: no answer
     y.peer.send('GET_OBJECTS', { type: 6, query: true, ledgerHash: HASH_116, objects: [] }); // otFETCH_PACK
     y.peer.send('GET_OBJECTS', { type: 7, query: true, objects: [{ hash: Buffer.alloc(32, 2) }] }); // otTRANSACTIONS
     y.peer.send('PROOF_PATH_REQ', { key: Buffer.alloc(32, 3), ledgerHash: HASH_116, type: 1 });
@@ -330,9 +331,10 @@ describe('requests rippled cannot serve either, answered or charged as rippled d
     expect(y.gotOf('GET_OBJECTS')).toHaveLength(1);
     expect(y.gotOf('PROOF_PATH_RESPONSE')).toHaveLength(0);
     expect(y.gotOf('REPLAY_DELTA_RESPONSE')).toHaveLength(0);
-    // Beyond each message's trivial fee (1): rippled's feeMediumBurdenPeer 250, feeInvalidRequest 200,
+    // Beyond each message's trivial fee (1): rippled's feeMediumBurdenPeer 250 (replaced by feeInvalidRequest
+    // 200 for a bad hash), feeInvalidRequest 200,
     // feeBadData 400, feeUnwantedData 150 (the barrier's ping costs its own 250, left out).
-    expect(charges.filter(([cost, why]) => cost > 1 && why !== 'ping').map(([cost]) => cost)).toEqual([250, 200, 200, 200, 400, 150, 200]);
+    expect(charges.filter(([cost, why]) => cost > 1 && why !== 'ping').map(([cost]) => cost)).toEqual([250, 200, 200, 200, 200, 400, 150, 200]);
   });
 });
 

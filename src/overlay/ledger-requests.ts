@@ -340,11 +340,12 @@ export class LedgerRequests {
       peer.charge(Charge.malformed, 'get_objects: tx reduce-relay is disabled');
       return;
     }
-    if (!peer.charge(Charge.moderate, 'get_objects')) return;
+    // rippled sets the moderate fee, then replaces it with the malformed one for a bad hash.
     if (hasField(m, 'ledgerHash') && m.ledgerHash!.length !== 32) {
       peer.charge(Charge.malformed, 'get_objects: bad ledger hash');
       return;
     }
+    if (!peer.charge(Charge.moderate, 'get_objects')) return;
     const reply: TMGetObjectByHash = { type: m.type, query: false, objects: [] };
     if (hasField(m, 'seq')) reply.seq = m.seq;
     if (hasField(m, 'ledgerHash')) reply.ledgerHash = m.ledgerHash;
