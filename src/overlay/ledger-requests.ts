@@ -111,13 +111,14 @@ export class LedgerRequests {
   private total = 0;
   private readonly now: () => number;
   private readonly random: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  /** When each peer's last refusal was logged: one line a second per peer, so bad traffic cannot flood the log. */
+  private readonly loggedAt = new Map<number, number>();
 
   constructor(private readonly opts: LedgerRequestsOptions) {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
   }
-
-  private timer: NodeJS.Timeout | undefined;
 
   /** PeerImp::onTimer checks usefulness at each ping tick: every `periodMs`. */
   start(periodMs: number): void {
@@ -143,6 +144,7 @@ export class LedgerRequests {
 
   onPeerClosed(peer: Peer): void {
     this.state.delete(peer.id);
+    this.loggedAt.delete(peer.id);
     for (const [key, list] of this.inFlight) {
       const kept = list.filter((e) => e.askerId !== peer.id && e.answererId !== peer.id);
       for (const e of list) if (!kept.includes(e)) this.release(e);
@@ -220,7 +222,7 @@ export class LedgerRequests {
   private onGetLedger(peer: Peer, m: TMGetLedger): RouteOutcome {
     const bad = checkGetLedger(m, this.seqLimit());
     if (bad) {
-      this.opts.log.warn({ peer: peer.info.n9, why: bad }, `TMGetLedger: ${bad}`);
+      this.logRefusal(peer, 'warn', `TMGetLedger: ${bad}`);
       peer.charge(Charge.invalidData, `get_ledger: ${bad}`);
       return 'refused';
     }
@@ -301,7 +303,7 @@ export class LedgerRequests {
   private onLedgerData(peer: Peer, m: TMLedgerData): void {
     const bad = checkLedgerData(m, this.seqLimit());
     if (bad) {
-      this.opts.log.warn({ peer: peer.info.n9, why: bad }, `TMLedgerData: ${bad}`);
+      this.logRefusal(peer, 'warn', `TMLedgerData: ${bad}`);
       peer.charge(Charge.invalidData, `ledger_data: ${bad}`);
       return;
     }
@@ -318,7 +320,7 @@ export class LedgerRequests {
     }
     if (!asker) {
       this.counters.unknownCookie++;
-      this.opts.log.info({ peer: peer.info.n9, cookie: askerId }, 'Unable to route TX/ledger data reply');
+      this.logRefusal(peer, 'info', `Unable to route TX/ledger data reply [${askerId}]`);
       return;
     }
     const { requestCookie: _cookie, ...reply } = m;
@@ -356,8 +358,19 @@ export class LedgerRequests {
 
   private peerState(p: Peer): PeerState {
     let st = this.state.get(p.id);
-    if (!st) this.state.set(p.id, (st = { tracking: new PeerTracking(p.connectedAt), ledgers: new RecentHashes(), txSets: new RecentHashes() }));
+    if (!st) {
+      st = { tracking: new PeerTracking(p.connectedAt), ledgers: new RecentHashes(), txSets: new RecentHashes() };
+      if (!p.closed) this.state.set(p.id, st); // nothing kept for a peer that has gone
+    }
     return st;
+  }
+
+  /** rippled's log line for a refused message, at most one a second per peer (the charges go on regardless). */
+  private logRefusal(peer: Peer, level: 'warn' | 'info', msg: string): void {
+    const now = this.now();
+    if (now - (this.loggedAt.get(peer.id) ?? -Infinity) < 1000) return;
+    this.loggedAt.set(peer.id, now);
+    this.opts.log[level]({ peer: peer.info.n9 }, msg);
   }
 
   private seqLimit(): number | undefined {
