@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isNewAnnouncement, lowerMedian } from '../src/overlay/ledger-announce.js';
-import { checkGetLedger, checkLedgerData, HARD_MAX_REPLY_NODES, isShaMapNodeId } from '../src/overlay/ledger-requests.js';
+import { checkGetLedger, checkLedgerData, HARD_MAX_REPLY_NODES, isShaMapNodeId, LedgerRequests } from '../src/overlay/ledger-requests.js';
 import { PeerTracking, RecentHashes } from '../src/overlay/ledger-tracking.js';
-import { decodeMessage } from '../src/protocol/codec.js';
+import type { Peer, PeerLedgerStatus } from '../src/peer/peer.js';
+import { decodeMessage, type PeerMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import { NodeEvent, type TMGetLedger, type TMLedgerData } from '../src/protocol/messages.js';
 import { frameVectors, payloadOf } from './support/vectors.js';
@@ -123,5 +124,63 @@ describe('the ledger we announce', () => {
     expect(isNewAnnouncement(s(10), 10, [10, 10, 10])).toBe(false); // the third: already announced
     expect(isNewAnnouncement(s(5000), 10, [10, 10, 5000])).toBe(false); // far off
     expect(isNewAnnouncement({ ...s(10), event: NodeEvent.CLOSING_LEDGER }, 9, [10, 10])).toBe(false);
+  });
+});
+
+describe('choosing the peer (getPeerWithLedger, PeerImp::getScore), without sockets', () => {
+  /** Just what LedgerRequests reads of a Peer. */
+  function fakePeer(id: number, latencyMs: number | undefined) {
+    const sent: { name: string; message: any }[] = [];
+    const peer = {
+      id,
+      info: { n9: `n9peer${id}`, direction: 'in' as const, features: { ledgerReplay: false } },
+      latencyMs,
+      ledger: { updatedAt: 0 } as PeerLedgerStatus,
+      closed: false,
+      connectedAt: 0,
+      sendQueueLength: 0,
+      charges: [] as number[],
+      send: (name: string, message: unknown) => sent.push({ name, message }),
+      charge(kind: { cost: number }) {
+        this.charges.push(kind.cost);
+        return true;
+      },
+    };
+    return { peer: peer as unknown as Peer, sent, charges: peer.charges };
+  }
+  const silent = { debug() {}, info() {}, warn() {} };
+  const status = (hash: Buffer) => ({ event: NodeEvent.ACCEPTED_LEDGER, ledgerSeq: 10, ledgerHash: hash, updatedAt: 0 });
+  const request = (hash: Buffer): PeerMessage => ({ name: 'GET_LEDGER', type: MessageType.GET_LEDGER, message: { itype: 0, ledgerHash: hash, nodeIDs: [], queryType: 0 } });
+
+  it('takes the best score among the peers that have the ledger: the random part, less 30 a millisecond, less 8000 unmeasured; never the asker', () => {
+    const asker = fakePeer(1, 1);
+    const fast = fakePeer(2, 10);
+    const slow = fakePeer(3, 200);
+    const unmeasured = fakePeer(4, undefined);
+    const none = fakePeer(5, 1);
+    const peers = [asker, fast, slow, unmeasured, none];
+    let r = 0.5;
+    const lr = new LedgerRequests({ peers: () => peers.map((p) => p.peer), ourLedger: () => undefined, limits: { perPeer: 10, total: 10, timeoutMs: 1000, maxUnknownTimeMs: 1, maxDivergedTimeMs: 1 }, log: silent, random: () => r });
+    for (const p of [asker, fast, slow, unmeasured]) lr.onStatus(p.peer, status(H));
+    lr.onMessage(asker.peer, request(H));
+    expect([fast.sent.length, slow.sent.length, unmeasured.sent.length, none.sent.length, asker.sent.length]).toEqual([1, 0, 0, 0, 0]);
+    expect(fast.sent[0]!.message.requestCookie).toBe(1);
+    // 200 ms costs 6000, unmeasured 8000: with equal random parts the 200 ms peer wins over the unmeasured one.
+    fast.peer.closed = true;
+    lr.onMessage(asker.peer, request(H));
+    expect([slow.sent.length, unmeasured.sent.length]).toEqual([1, 0]);
+    // The random part (0–9999) can outweigh latency: give each pick its own draw.
+    const draws = [0, 0.99];
+    r = 0;
+    const lr2 = new LedgerRequests({ peers: () => [asker, slow, unmeasured].map((p) => p.peer), ourLedger: () => undefined, limits: { perPeer: 10, total: 10, timeoutMs: 1000, maxUnknownTimeMs: 1, maxDivergedTimeMs: 1 }, log: silent, random: () => draws.shift() ?? 0 });
+    for (const p of [slow, unmeasured]) lr2.onStatus(p.peer, status(H));
+    lr2.onMessage(asker.peer, request(H));
+    // slow drew 0 (score 10000 − 6000), unmeasured 9900 (19900 − 8000): unmeasured gets it, slow keeps its one earlier request.
+    expect([slow.sent.length, unmeasured.sent.length]).toEqual([1, 1]);
+    // A ledger nobody announced goes nowhere and is counted.
+    lr.onMessage(asker.peer, request(Buffer.alloc(32, 9)));
+    expect(lr.counters.unroutable.base).toBe(1);
+    // Each of its four requests without a cookie cost the asker rippled's 250.
+    expect(asker.charges).toEqual([250, 250, 250, 250]);
   });
 });
