@@ -81,6 +81,13 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
       sendQueueTarget: t.sendQueueTarget,
       sendQueueIntervals: t.sendQueueIntervals,
       relayBacklogBytes: t.relayBacklogBytes,
+      ledgerRequests: {
+        perPeer: t.ledgerRequestsPerPeer,
+        total: t.ledgerRequestsMax,
+        timeoutMs: t.ledgerRequestTimeout,
+        maxUnknownTimeMs: t.maxUnknownTime,
+        maxDivergedTimeMs: t.maxDivergedTime,
+      },
       discovery: {
         endpointsIntervalMs: t.endpointsInterval,
         livecacheTtlMs: t.livecacheTtl,

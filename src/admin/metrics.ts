@@ -4,6 +4,7 @@
  * disconnects, and live peers are summed in at scrape time. Other parts of the node register
  * their own families through `MetricsRegistry.register`.
  */
+import { type LedgerInfoKind, LEDGER_INFO_KINDS } from '../overlay/ledger-requests.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer } from '../peer/peer.js';
 
@@ -181,6 +182,27 @@ export class OverlayMetrics {
       help: 'Peer connections closed since start.',
       type: 'counter',
       collect: () => [{ value: this.overlay.disconnects.total }],
+    });
+    const lr = this.overlay.ledgerRequests.counters;
+    const byKind = (table: Record<LedgerInfoKind, number>, labels: Record<string, string> = {}) =>
+      LEDGER_INFO_KINDS.map((kind) => ({ labels: { kind, ...labels }, value: table[kind] }));
+    r.register({
+      name: `${p}ledger_requests_total`,
+      help: 'TMGetLedger requests from peers that this node could route, by ledger info kind and outcome: routed to a peer that has the ledger or set, unroutable (no peer has it), over_cap (too many in flight).',
+      type: 'counter',
+      collect: () => [...byKind(lr.routedRequests, { outcome: 'routed' }), ...byKind(lr.unroutable, { outcome: 'unroutable' }), ...byKind(lr.overCap, { outcome: 'over_cap' })],
+    });
+    r.register({
+      name: `${p}ledger_replies_routed_total`,
+      help: 'TMLedgerData replies passed back to the peer that asked, by ledger info kind.',
+      type: 'counter',
+      collect: () => byKind(lr.routedReplies),
+    });
+    r.register({
+      name: `${p}ledger_replies_unroutable_total`,
+      help: 'TMLedgerData replies dropped: their cookie named no request this node routed to their sender (answered, timed out, asker gone, or forged).',
+      type: 'counter',
+      collect: () => [{ value: lr.unknownCookie }],
     });
     r.register({
       name: `${p}uptime_seconds`,

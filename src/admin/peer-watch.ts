@@ -1,17 +1,14 @@
 /**
  * What the admin API reports about peers beyond what a Peer keeps itself: whether each peer is
- * tracking the network (rippled's converged / unknown / diverged) and its recent transfer rates. Fed by the overlay's events and a one-second sampler.
+ * tracking the network (rippled's converged / unknown / diverged, as the overlay judges it for
+ * routing and for max_unknown_time) and its recent transfer rates, from a one-second sampler.
  */
+import type { Tracking } from '../overlay/ledger-tracking.js';
 import type { Overlay } from '../overlay/overlay.js';
-import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
+import type { Peer } from '../peer/peer.js';
 
-export type Tracking = 'converged' | 'unknown' | 'diverged';
+export type { Tracking };
 
-/** rippled's Tuning::convergedLedgerLimit and divergedLedgerLimit. */
-const CONVERGED_LEDGER_LIMIT = 24;
-const DIVERGED_LEDGER_LIMIT = 128;
-/** rippled compares with the validated ledger only while it is younger than two minutes. */
-const REFERENCE_MAX_AGE_S = 120;
 /** Seconds of samples behind the average rates. */
 const RATE_WINDOW = 30;
 
@@ -22,28 +19,20 @@ interface Sample {
 }
 
 export class PeerWatch {
-  private readonly tracking = new WeakMap<Peer, Tracking>();
   private readonly samples = new WeakMap<Peer, Sample[]>();
   private readonly timer: NodeJS.Timeout;
-  private readonly detach: () => void;
 
   constructor(private readonly overlay: Overlay) {
-    const onStatus = (peer: Peer, s: PeerLedgerStatus) => this.onStatus(peer, s);
-    overlay.on('peerStatus', onStatus);
-    this.detach = () => {
-      overlay.off('peerStatus', onStatus);
-    };
     this.timer = setInterval(() => this.sample(), 1000);
     this.timer.unref();
   }
 
   close(): void {
     clearInterval(this.timer);
-    this.detach();
   }
 
   trackingOf(peer: Peer): Tracking {
-    return this.tracking.get(peer) ?? 'unknown';
+    return this.overlay.ledgerRequests.trackingOf(peer);
   }
 
   /** Average bytes per second received and sent over the last RATE_WINDOW seconds. */
@@ -66,24 +55,5 @@ export class PeerWatch {
       list.push({ at, bytesIn: peer.traffic.bytesIn, bytesOut: peer.traffic.bytesOut });
       if (list.length > RATE_WINDOW) list.shift();
     }
-  }
-
-  /**
-   * rippled's checkTracking: a peer whose ledger is within 24 of the reference converges; one more
-   * than 128 away diverges. Our reference is the newest ledger any peer reported as accepted (we
-   * validate none ourselves); the overlay updates it after this event, so a peer that is the
-   * first to report a ledger compares with itself.
-   */
-  private onStatus(peer: Peer, s: PeerLedgerStatus): void {
-    if (s.ledgerSeq === undefined) return;
-    const age = this.overlay.ledgerAgeSeconds();
-    let reference = this.overlay.serverInfo().newest_peer_ledger?.seq;
-    if (reference === undefined || age === undefined || age >= REFERENCE_MAX_AGE_S) {
-      if (reference !== undefined) return;
-      reference = s.ledgerSeq;
-    }
-    const diff = Math.abs(s.ledgerSeq - reference);
-    if (diff < CONVERGED_LEDGER_LIMIT) this.tracking.set(peer, 'converged');
-    if (diff > DIVERGED_LEDGER_LIMIT) this.tracking.set(peer, 'diverged');
   }
 }

@@ -161,6 +161,21 @@ export const TIMER_ROWS = [
     doc: 'How long an address\'s charge balance is kept after its last connection closes, so that a peer dropped for its load and reconnecting still carries it (Resource secondsUntilExpiration).',
   },
   {
+    key: 'ledgerRequestTimeout', stanza: 'overlay', configKey: 'ledger_request_timeout', default: 20 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'Ours: how long a TMGetLedger we routed to a peer waits for its TMLedgerData before it is forgotten (rippled keeps no such state: it routes by the peer id in the cookie).',
+  },
+  {
+    key: 'ledgerRequestsPerPeer', stanza: 'overlay', configKey: 'ledger_requests_per_peer', default: 256,
+    unit: 'count', min: 1, max: 1_000_000,
+    doc: 'Ours: routed ledger and transaction-set requests one peer may have waiting for an answer; more are dropped unanswered, as rippled drops requests it is too busy for.',
+  },
+  {
+    key: 'ledgerRequestsMax', stanza: 'overlay', configKey: 'ledger_requests_max', default: 4096,
+    unit: 'count', min: 1, max: 10_000_000,
+    doc: 'Ours: routed ledger and transaction-set requests waiting for an answer, all peers together.',
+  },
+  {
     key: 'resourceDropFee', stanza: 'overlay', configKey: 'resource_drop_fee', default: 6000,
     unit: 'count', min: 0, max: 100_000_000,
     doc: 'Charge added to an address when its peer is dropped, or a new connection refused, for its load; in charge units, so it adds a thirty-second of this to the balance (Resource feeDrop).',

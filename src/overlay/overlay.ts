@@ -14,10 +14,10 @@ import type { NodeIdentity } from '../identity/node-key.js';
 import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp, type IpEndpoint } from '../protocol/address.js';
 import type { PeerMessage } from '../protocol/codec.js';
 import { encodeFrame, type RawFrame } from '../protocol/framing.js';
-import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';
+import { type Features, HandshakeError } from '../protocol/handshake.js';
 import { header, type HttpHead } from '../protocol/http-head.js';
 import { MessageType } from '../protocol/message-types.js';
-import { NodeEvent, type TMEndpoints } from '../protocol/messages.js';
+import type { TMEndpoints } from '../protocol/messages.js';
 import {
   badRequestResponse,
   checkInbound,
@@ -36,6 +36,8 @@ import { fixedPeerBackoffMs } from './backoff.js';
 import { buildCrawl, type CrawlOptions, type OverlayServerFacts, type ServerPort } from './crawl.js';
 import { buildHealth } from './health.js';
 import { HashRouter } from './hash-router.js';
+import { isNewAnnouncement, statusMessage } from './ledger-announce.js';
+import { type LedgerRequestLimits, LedgerRequests } from './ledger-requests.js';
 import { checkRelayItem } from './relay-checks.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
@@ -78,6 +80,8 @@ export interface OverlayTimers {
   relayBacklogBytes: number;
   /** Thresholds, decay window, entry expiration and drop fee of the resource table. */
   resource: ResourceTableOptions;
+  /** Routed ledger requests, and max_unknown_time / max_diverged_time. */
+  ledgerRequests: LedgerRequestLimits;
   discovery: DiscoveryTimers;
 }
 
@@ -171,6 +175,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private readonly recentAttempts: RecentAttempts;
   private readonly endpointsSchedule: EndpointsSchedule;
   private readonly router: HashRouter;
+  /** Ledger and transaction-set requests routed between peers, and each peer's tracking. */
+  readonly ledgerRequests: LedgerRequests;
   private readonly allowPrivate: boolean;
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -200,6 +206,12 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.endpointsSchedule = new EndpointsSchedule(d.endpointsIntervalMs, Date.now);
     this.resources = new ResourceTable(opts.timers.resource);
     this.router = new HashRouter({ holdMs: opts.timers.hashRouterHoldMs, relayAgainMs: opts.timers.hashRouterRelayMs });
+    this.ledgerRequests = new LedgerRequests({
+      peers: () => this.peersById.values(),
+      ourLedger: () => (this.latestLedger?.ledgerSeq === undefined ? undefined : { seq: this.latestLedger.ledgerSeq, at: this.latestLedger.updatedAt }),
+      limits: opts.timers.ledgerRequests,
+      log: opts.log,
+    });
     this.fixed = opts.ipsFixed.map((e) => ({ ...e, failures: 0, nextAttemptAt: 0, connecting: false }));
     // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
     // network, or our tests on 127.0.0.x) lives among private addresses, so it keeps those too.
@@ -260,6 +272,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     // rippled's Resource::Manager expires entries from its own thread, once a second.
     this.resourceTimer = setInterval(() => this.resources.expire(), 1000);
     this.resourceTimer.unref();
+    this.ledgerRequests.start(this.opts.timers.pingIntervalMs);
     this.tick();
   }
 
@@ -268,6 +281,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     clearInterval(this.timer);
     clearInterval(this.sweepTimer);
     clearInterval(this.resourceTimer);
+    this.ledgerRequests.stop();
     for (const peer of this.peers()) peer.close('shutting down');
     await this.listener?.stop();
     this.bootcache.flush();
@@ -684,6 +698,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     peer.once('close', (reason) => {
       this.peersById.delete(peer.id);
       this.discovery.delete(peer.id);
+      this.ledgerRequests.onPeerClosed(peer);
       this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds }, 'peer disconnected');
       this.disconnects.total++;
       if (reason.startsWith(RESOURCE_DROP_REASON)) this.disconnects.resources++;
@@ -708,6 +723,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
     if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
+    else if (this.ledgerRequests.onMessage(peer, msg)) return;
     else if (RELAYED_TYPES.has(frame.type)) this.relay(peer, msg, frame);
   }
 
@@ -751,16 +767,15 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   private onPeerStatus(peer: Peer, s: PeerLedgerStatus): void {
     this.emit('peerStatus', peer, s);
-    if (s.event !== NodeEvent.ACCEPTED_LEDGER || s.ledgerSeq === undefined || !s.ledgerHash) return;
-    // Repeat a newer ledger only when most peers have reached it, so that no single peer can make
-    // us announce a ledger far ahead of the network (and look diverged to every rippled peer).
-    const majority = lowerMedian(this.peers().flatMap((p) => (p.ledger.ledgerSeq === undefined ? [] : [p.ledger.ledgerSeq])));
-    if (majority === undefined || s.ledgerSeq > majority) return;
-    const latest = this.latestLedger?.ledgerSeq;
-    if (latest !== undefined && latest >= s.ledgerSeq && latest <= majority) return;
+    this.ledgerRequests.onStatus(peer, s);
+    const seqs = this.peers().flatMap((p) => (p.ledger.ledgerSeq === undefined ? [] : [p.ledger.ledgerSeq]));
+    if (!isNewAnnouncement(s, this.latestLedger?.ledgerSeq, seqs)) return;
     this.latestLedger = s;
+    this.ledgerRequests.onOurLedger(s.ledgerSeq!);
+    // To every peer, the one whose status tipped the median included, as rippled announces each
+    // ledger it accepts: each rippled peer then counts us converged (PeerImp::checkTracking).
     const m = statusMessage(s);
-    for (const p of this.peersById.values()) if (p !== peer) p.send('STATUS_CHANGE', m);
+    for (const p of this.peersById.values()) p.send('STATUS_CHANGE', m);
   }
 
   // ------------------------------------------------------------ reports
@@ -826,22 +841,4 @@ function tcpProbe(ep: IpEndpoint, timeoutMs: number, localAddress?: string): Pro
 
 export function isExempt(info: PeerInfo): boolean {
   return !!(info.fixed || info.cluster || info.reserved);
-}
-
-/** What we repeat of a peer's accepted ledger: no ledger range, since we hold no ledgers. */
-function statusMessage(s: PeerLedgerStatus) {
-  return {
-    newEvent: NodeEvent.ACCEPTED_LEDGER,
-    ledgerSeq: s.ledgerSeq,
-    ledgerHash: s.ledgerHash,
-    ledgerHashPrevious: s.previousHash,
-    networkTime: s.networkTime ?? networkTimeNow(),
-  };
-}
-
-/** The lower median: with an even count, the smaller middle value (a lone outlier cannot lift it). */
-function lowerMedian(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
 }

@@ -6,6 +6,7 @@
 
 export const Charge = {
   trivial: { cost: 1, label: 'trivial' },
+  requestNoReply: { cost: 10, label: 'unsatisfiable request' },
   useless: { cost: 150, label: 'useless' },
   malformed: { cost: 200, label: 'malformed' },
   moderate: { cost: 250, label: 'moderate' },

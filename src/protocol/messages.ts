@@ -123,6 +123,8 @@ export interface TMIndexedObject {
 export interface TMGetObjectByHash {
   type: number;
   query: boolean;
+  /** Matches a reply to its query. */
+  seq?: number;
   ledgerHash?: Buffer;
   fat?: boolean;
   objects: TMIndexedObject[];

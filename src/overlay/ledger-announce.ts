@@ -1,0 +1,38 @@
+/**
+ * Which ledger this node announces. It holds no ledgers, so it repeats the newest accepted ledger
+ * that most of its peers have reached: rippled peers then count it as tracking the network, and no
+ * single peer can make it announce a ledger far ahead (and look diverged to every other peer).
+ */
+import { networkTimeNow } from '../protocol/handshake.js';
+import { NodeEvent, type TMStatusChange } from '../protocol/messages.js';
+import type { PeerLedgerStatus } from '../peer/peer.js';
+
+/**
+ * Whether a peer's status makes a new ledger to announce: an accepted ledger no newer than the
+ * lower median of the peers' ledgers, and newer than the one we announce (or than the median,
+ * should ours be ahead of it). Each sequence is announced once.
+ */
+export function isNewAnnouncement(s: PeerLedgerStatus, announced: number | undefined, peerSeqs: number[]): boolean {
+  if (s.event !== NodeEvent.ACCEPTED_LEDGER || s.ledgerSeq === undefined || !s.ledgerHash) return false;
+  const majority = lowerMedian(peerSeqs);
+  if (majority === undefined || s.ledgerSeq > majority) return false;
+  return !(announced !== undefined && announced >= s.ledgerSeq && announced <= majority);
+}
+
+/** What we repeat of a peer's accepted ledger: no ledger range, since we hold no ledgers. */
+export function statusMessage(s: PeerLedgerStatus): TMStatusChange {
+  return {
+    newEvent: NodeEvent.ACCEPTED_LEDGER,
+    ledgerSeq: s.ledgerSeq,
+    ledgerHash: s.ledgerHash,
+    ledgerHashPrevious: s.previousHash,
+    networkTime: s.networkTime ?? networkTimeNow(),
+  };
+}
+
+/** The lower median: with an even count, the smaller middle value (a lone outlier cannot lift it). */
+export function lowerMedian(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
