@@ -2,6 +2,7 @@
  * `[crawl_network]`: the stanza's defaults and errors, and a node on 127.0.116.50 that crawls on its own
  * schedule and serves the last map to admins at /network, /network.json and /network.graphml.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config/config.js';
 import { CRAWL_NETWORK_DEFAULTS } from '../src/config/crawl-network.js';
@@ -34,6 +35,12 @@ describe('[crawl_network] stanza', () => {
         { host: 'r.ripple.com', port: 51235 }, { host: '2001:db8::2', port: 51235 },
       ],
     });
+  });
+
+  it('is documented in rippled.cfg.example, every key', () => {
+    const text = readFileSync('rippled.cfg.example', 'utf8');
+    expect(text).toContain('# [crawl_network]');
+    for (const k of ['interval', 'start_delay', 'depth', 'concurrency', 'timeout', 'max_nodes', 'out']) expect(text, k).toMatch(new RegExp(`^#\\s*${k} = `, 'm'));
   });
 
   it('names file, line and stanza for a bad value', () => {
