@@ -11,7 +11,7 @@ import { readCrawlAnswer, nodeKeyText, portValue } from '../src/crawler/answer.j
 import { type CrawlOptions, crawlNetwork } from '../src/crawler/bfs.js';
 import { parseCrawlArgs, parseSeed } from '../src/crawler/cli.js';
 import { CrawlFetchError, fetchCrawl } from '../src/crawler/client.js';
-import { NetworkGraph } from '../src/crawler/graph.js';
+import { MAX_ADDRESSES_PER_NODE, NetworkGraph } from '../src/crawler/graph.js';
 import { toGraphml } from '../src/crawler/graphml.js';
 import { toHtml } from '../src/crawler/html.js';
 import { networkDocument } from '../src/crawler/summary.js';
@@ -89,6 +89,21 @@ describe('joining what both ends say', () => {
     expect(edges[0]!.direction).toBe('both');
   });
 
+  it('a node listed under endless ports keeps a few addresses, and only those are asked', async () => {
+    const many = { server: { pubkey_node: a.n9 }, overlay: { active: Array.from({ length: 500 }, (_, i) => ({ public_key: b.base64, type: 'out', ip: '10.0.0.2', port: 1000 + i })) } };
+    const asked: number[] = [];
+    const r = await crawlNetwork([{ host: '10.0.0.1', port: 51235 }], {
+      depth: 3, concurrency: 1, timeoutMs: 1000, maxNodes: 100, maxAnswerBytes: 1 << 20,
+      fetch: async (h, port) => {
+        if (h === '10.0.0.1') return many;
+        asked.push(port);
+        throw new CrawlFetchError('refused', 'no');
+      },
+    });
+    expect(r.graph.node(b.n9)!.addresses).toHaveLength(MAX_ADDRESSES_PER_NODE);
+    expect(asked).toEqual(Array.from({ length: MAX_ADDRESSES_PER_NODE }, (_, i) => 1000 + i));
+  });
+
   it('keeps at most maxNodes nodes and counts the rest', () => {
     const g = new NetworkGraph(2);
     g.recordAnswer('10.0.0.1:51235', answer(a.n9, [b, c].map((k) => ({ public_key: k.base64, type: 'out' }))));
@@ -164,7 +179,7 @@ describe('the per-host deadline', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.116.60', r));
     const port = (server.address() as net.AddressInfo).port;
     const t0 = Date.now();
-    const err = await fetchCrawl('127.0.116.60', port, { timeoutMs: 300, maxBytes: 1000 }).catch((e) => e);
+    const err = (await fetchCrawl('127.0.116.60', port, { timeoutMs: 300, maxBytes: 1000 }).catch((e: unknown) => e)) as CrawlFetchError;
     expect(err).toBeInstanceOf(CrawlFetchError);
     expect(err.reason).toBe('timeout');
     // 300 ms deadline; up to 3 s for a loaded machine's timers.

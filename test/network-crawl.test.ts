@@ -210,6 +210,16 @@ describe('xrpl-overlay crawl over a local network', () => {
     expect(stdout).toContain('stopped early: partial map');
   }, 60_000);
 
+  it('shows a progress line on a terminal', async () => {
+    // script(1) gives the CLI a pseudo-terminal; its stderr then carries the progress line.
+    const cmd = `${process.execPath} --import tsx src/cli.ts crawl ${ip(1)} --depth 0 --out ${join(dir, 'tty')}`;
+    const text = await new Promise<string>((resolve, reject) =>
+      execFile('script', ['-qfec', cmd, '/dev/null'], { timeout: 30_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    expect(text).toMatch(/found \d+ {2}queried 1 {2}answered 1 {2}failed 0 {2}elapsed \d+s/);
+    expect(text).toContain('nodes,');
+  }, 40_000);
+
   it('without a HOST, `crawl` is still the admin command for this node', async () => {
     const r = await runCli(['--conf', join(dir, 'none.cfg'), 'crawl']);
     expect(r.code).toBe(1);

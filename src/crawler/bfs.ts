@@ -5,8 +5,8 @@
  * whose listening port the node does not know) are recorded but not dialled: guessing a port would mean
  * probing hosts that never offered one.
  *
- * Bounded: the graph keeps at most `maxNodes` nodes, each answer at most `maxAnswerBytes`, and the queue
- * holds only addresses of kept nodes. `signal` stops the crawl; what was learnt so far is returned.
+ * Bounded: the graph keeps at most `maxNodes` nodes and a few addresses each, each answer at most
+ * `maxAnswerBytes`, and the queue holds only addresses the graph kept. `signal` stops the crawl; what was learnt so far is returned.
  */
 import { readCrawlAnswer } from './answer.js';
 import { CrawlFetchError, type FetchOptions, fetchCrawl } from './client.js';
@@ -103,7 +103,9 @@ export async function crawlNetwork(seeds: CrawlSeed[], opts: CrawlOptions): Prom
         const peer = graph.node(p.key);
         // Not kept (maxNodes), or already answered at another address.
         if (!peer || peer.crawl === 'answered' || peer === node) continue;
-        enqueue(p.ip, p.port, t.depth + 1);
+        // Only addresses the graph kept (at most a few per node) are asked.
+        const addr = hostPortText(p.ip, p.port);
+        if (peer.addresses.includes(addr)) enqueue(p.ip, p.port, t.depth + 1);
       }
     } catch (err) {
       if (err instanceof CrawlFetchError && err.reason === 'aborted') return;

@@ -64,6 +64,9 @@ const pairKey = (x: string, y: string) => (x < y ? `${x}|${y}` : `${y}|${x}`);
 
 export const addressId = (hostPort: string) => `addr:${hostPort}`;
 
+/** Addresses kept per node: a node listed under endless ports must not make endless work. */
+export const MAX_ADDRESSES_PER_NODE = 8;
+
 export class NetworkGraph {
   private readonly nodes = new Map<string, NodeState>();
   private readonly byAddress = new Map<string, string>();
@@ -148,7 +151,7 @@ export class NetworkGraph {
     }
     if (p.ip) {
       if (p.port !== undefined) this.addAddress(peer, hostPortText(p.ip, p.port));
-      else if (!peer.addresses.some((a) => hostOf(a) === p.ip)) peer.addresses.push(p.ip);
+      else if (peer.addresses.length < MAX_ADDRESSES_PER_NODE && !peer.addresses.some((a) => hostOf(a) === p.ip)) peer.addresses.push(p.ip);
     }
     // Guard against merges that made `peer` the reporter itself.
     if (peer === reporter) return;
@@ -179,7 +182,10 @@ export class NetworkGraph {
     } else if (!other) {
       this.byAddress.set(addr, node.id);
     }
-    if (!node.addresses.includes(addr)) node.addresses.push(addr);
+    if (!node.addresses.includes(addr)) {
+      if (node.addresses.length >= MAX_ADDRESSES_PER_NODE) return;
+      node.addresses.push(addr);
+    }
     // A bare IP is superseded by an ip:port on it.
     const ip = hostOf(addr);
     node.addresses = node.addresses.filter((a) => a !== ip || a === addr);
