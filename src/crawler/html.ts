@@ -4,7 +4,7 @@
  * file. Nodes are coloured by version; unreachable ones are hollow with a dashed border; hovering shows a
  * node's details; the search box finds keys and addresses; the side panel sums the network up.
  *
- * The page marks what it rendered for tests and scripts: #node-count, #edge-count, the `li` items of
+ * `network.html#q=TEXT` opens with TEXT searched. The page marks what it rendered for tests and scripts: #node-count, #edge-count, the `li` items of
  * #legend (data-version, data-count), and `data-rendered` on <body> once Cytoscape has laid the graph out.
  */
 import { readFileSync } from 'node:fs';
@@ -129,6 +129,9 @@ const PAGE_SCRIPT = String.raw`
     $('matches').textContent = hits.length + ' match' + (hits.length === 1 ? '' : 'es');
     select(hits);
   });
+  // network.html#q=TEXT opens with that search done (a link to one node).
+  var m = /^#q=(.+)$/.exec(location.hash);
+  if (m) { $('search').value = decodeURIComponent(m[1]); $('search').dispatchEvent(new Event('input')); }
   document.body.dataset.rendered = String(cy.nodes().length);
   window.networkMap = cy;
 })();
