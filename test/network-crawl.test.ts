@@ -167,6 +167,7 @@ describe('xrpl-overlay crawl over a local network', () => {
       { version: 'unknown', nodes: 1 },
     ]);
     expect(run.out).toContain(`20 nodes, ${expected.length} links`);
+    expect(run.out).toContain('asked 15 hosts: 14 answered, 1 failed (1 timeout), in ');
 
     const graphml = readFileSync(join(out, 'network.graphml'), 'utf8');
     expect(graphml.match(/<node id=/g)?.length).toBe(20);

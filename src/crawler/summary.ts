@@ -71,10 +71,22 @@ export function summaryText(doc: NetworkDocument): string {
     `${s.nodes} nodes, ${s.edges} links${doc.complete ? '' : ' (stopped early: partial map)'}`,
     `  reachable    ${s.reachable} (answered /crawl)`,
     `  unreachable  ${s.unreachable} (${s.withoutAddress} listed without address)`,
-    `  asked ${doc.progress.queried} hosts: ${doc.progress.answered} answered, ${doc.progress.failed} failed, in ${secs} s`,
+    `  asked ${doc.progress.queried} hosts: ${doc.progress.answered} answered, ${doc.progress.failed} failed${failureReasons(doc)}, in ${secs} s`,
     'versions:',
     ...s.versions.map((v) => `  ${String(v.nodes).padStart(5)}  ${v.version}`),
   ];
   if (doc.dropped > 0) lines.push(`${doc.dropped} more nodes not kept (max nodes ${doc.options.maxNodes})`);
   return lines.join('\n');
+}
+
+/** ` (2 timeout, 1 refused)`: why hosts failed, most common first. */
+function failureReasons(doc: NetworkDocument): string {
+  const reasons = new Map<string, number>();
+  for (const n of doc.nodes) {
+    if (n.crawl !== 'failed') continue;
+    const why = (n.error ?? 'unknown').split(':')[0]!;
+    reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  }
+  if (reasons.size === 0) return '';
+  return ` (${[...reasons].sort((a, b) => b[1] - a[1]).map(([why, count]) => `${count} ${why}`).join(', ')})`;
 }
