@@ -2,11 +2,16 @@
  * `[crawl_network]`: the stanza's defaults and errors, and a node on 127.0.116.50 that crawls on its own
  * schedule and serves the last map to admins at /network, /network.json and /network.graphml.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config/config.js';
 import { CRAWL_NETWORK_DEFAULTS } from '../src/config/crawl-network.js';
+import { NetworkGraph } from '../src/crawler/graph.js';
+import { ScheduledNetworkCrawl } from '../src/crawler/schedule.js';
 import type { NetworkDocument } from '../src/crawler/summary.js';
+import { silentLogger } from '../src/logger.js';
 import { adminStanzas, httpRequest } from './support/admin.js';
 import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
@@ -61,6 +66,14 @@ describe('[crawl_network] stanza', () => {
 });
 
 describe('a node that maps the network on a schedule', () => {
+  it('answers 404 until its first crawl has finished', async () => {
+    const idle = '127.0.116.53';
+    await startNode({ ip: idle, extra: [adminStanzas({ ip: idle, rpcPort: 5005, admin: idle }), '[crawl_network]', 'start_delay = 3600'].join('\n') });
+    const r = await httpRequest({ host: idle, port: 5005, method: 'GET', path: '/network', localAddress: idle });
+    expect(r.status).toBe(404);
+    expect(r.body).toMatch(/^No network map yet/);
+  }, 30_000);
+
   it('crawls from its own /crawl after start_delay and serves the map to admins only', async () => {
     const hub = await startNode({
       ip: HUB,
@@ -88,4 +101,53 @@ describe('a node that maps the network on a schedule', () => {
     expect((await get('/network.graphml')).body).toMatch(/^<\?xml/);
     expect((await get('/network', OUTSIDER)).status).toBe(403);
   }, 60_000);
+});
+
+describe('the schedule, with injected timers', () => {
+  it('first after start_delay, then interval after each crawl ends; stop cancels and aborts', async () => {
+    const pending: { fn: () => void; ms: number; cancelled: boolean }[] = [];
+    const timers = {
+      setTimeout: (fn: () => void, ms: number) => {
+        const t = { fn, ms, cancelled: false };
+        pending.push(t);
+        return t;
+      },
+      clearTimeout: (h: unknown) => void ((h as { cancelled: boolean }).cancelled = true),
+    };
+    const live = () => pending.filter((t) => !t.cancelled);
+    let crawls = 0;
+    let aborted = false;
+    let release: () => void = () => {};
+    const outDir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-sched-'));
+    const s = new ScheduledNetworkCrawl({
+      intervalMs: 3_600_000, startDelayMs: 60_000, depth: 1, concurrency: 1, timeoutMs: 1000, maxNodes: 10, outDir,
+      seeds: () => [{ host: '10.0.0.1', port: 51235 }], log: silentLogger(), timers,
+      crawl: async (_seeds, opts) => {
+        crawls++;
+        if (crawls === 2) {
+          await new Promise<void>((r) => {
+            release = r;
+            opts.signal!.addEventListener('abort', () => ((aborted = true), r()));
+          });
+        }
+        return { graph: new NetworkGraph(), progress: { found: 0, queried: 0, answered: 0, failed: 0, elapsedMs: 0 }, complete: !opts.signal!.aborted, startedAt: new Date(0), finishedAt: new Date(0), seeds: [], options: { depth: 1, concurrency: 1, timeoutMs: 1, maxNodes: 1 } };
+      },
+    });
+    s.start();
+    expect(live().map((t) => t.ms)).toEqual([60_000]);
+    live()[0]!.fn();
+    pending.length = 0;
+    await waitFor('the first crawl', () => s.last);
+    expect(crawls).toBe(1);
+    expect(live().map((t) => t.ms)).toEqual([3_600_000]);
+    live()[0]!.fn();
+    pending.length = 0;
+    await waitFor('the second crawl to start', () => crawls === 2);
+    expect(live()).toEqual([]); // nothing is scheduled while a crawl runs
+    await s.stop();
+    expect(aborted).toBe(true);
+    expect(live()).toEqual([]); // and nothing after stop
+    release();
+    rmSync(outDir, { recursive: true, force: true });
+  });
 });
