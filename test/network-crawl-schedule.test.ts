@@ -25,16 +25,16 @@ describe('[crawl_network] stanza', () => {
   it('is off when absent, and has documented defaults when present', () => {
     expect(parseConfig('').crawlNetwork).toBeUndefined();
     expect(parseConfig('[crawl_network]\n').crawlNetwork).toEqual({ ...CRAWL_NETWORK_DEFAULTS, seeds: [] });
-    expect(CRAWL_NETWORK_DEFAULTS).toEqual({ intervalMs: 3_600_000, startDelayMs: 60_000, depth: 8, concurrency: 16, timeoutMs: 10_000, maxNodes: 10_000, out: 'network' });
+    expect(CRAWL_NETWORK_DEFAULTS).toEqual({ intervalMs: 3_600_000, startDelayMs: 60_000, depth: 8, concurrency: 16, timeoutMs: 10_000, maxNodes: 10_000, maxAnswerBytes: 4_194_304, out: 'network' });
   });
 
   it('reads every key and seeds in the [ips] forms (a host alone: 51235)', () => {
     const c = parseConfig(
-      ['[crawl_network]', 'interval = 600', 'start_delay = 0.5', 'depth = 3', 'concurrency = 4', 'timeout = 2.5', 'max_nodes = 500', 'out = /var/lib/map',
+      ['[crawl_network]', 'interval = 600', 'start_delay = 0.5', 'depth = 3', 'concurrency = 4', 'timeout = 2.5', 'max_nodes = 500', 'max_answer_bytes = 65536', 'out = /var/lib/map',
         '10.0.0.1 51235', 'hub.example.com:2459', '[2001:db8::1]:51235', 'r.ripple.com', '2001:db8::2'].join('\n'),
     ).crawlNetwork;
     expect(c).toEqual({
-      intervalMs: 600_000, startDelayMs: 500, depth: 3, concurrency: 4, timeoutMs: 2500, maxNodes: 500, out: '/var/lib/map',
+      intervalMs: 600_000, startDelayMs: 500, depth: 3, concurrency: 4, timeoutMs: 2500, maxNodes: 500, maxAnswerBytes: 65536, out: '/var/lib/map',
       seeds: [
         { host: '10.0.0.1', port: 51235 }, { host: 'hub.example.com', port: 2459 }, { host: '2001:db8::1', port: 51235 },
         { host: 'r.ripple.com', port: 51235 }, { host: '2001:db8::2', port: 51235 },
@@ -45,7 +45,7 @@ describe('[crawl_network] stanza', () => {
   it('is documented in rippled.cfg.example, every key', () => {
     const text = readFileSync('rippled.cfg.example', 'utf8');
     expect(text).toContain('# [crawl_network]');
-    for (const k of ['interval', 'start_delay', 'depth', 'concurrency', 'timeout', 'max_nodes', 'out']) expect(text, k).toMatch(new RegExp(`^#\\s*${k} = `, 'm'));
+    for (const k of ['interval', 'start_delay', 'depth', 'concurrency', 'timeout', 'max_nodes', 'max_answer_bytes', 'out']) expect(text, k).toMatch(new RegExp(`^#\\s*${k} = `, 'm'));
   });
 
   it('names file, line and stanza for a bad value', () => {
@@ -120,7 +120,7 @@ describe('the schedule, with injected timers', () => {
     let release: () => void = () => {};
     const outDir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-sched-'));
     const s = new ScheduledNetworkCrawl({
-      intervalMs: 3_600_000, startDelayMs: 60_000, depth: 1, concurrency: 1, timeoutMs: 1000, maxNodes: 10, outDir,
+      intervalMs: 3_600_000, startDelayMs: 60_000, depth: 1, concurrency: 1, timeoutMs: 1000, maxNodes: 10, maxAnswerBytes: 1 << 20, outDir,
       seeds: () => [{ host: '10.0.0.1', port: 51235 }], log: silentLogger(), timers,
       crawl: async (_seeds, opts) => {
         crawls++;

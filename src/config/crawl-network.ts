@@ -9,6 +9,7 @@
  *   concurrency = 16       requests at once
  *   timeout = 10           seconds per host, connect to last byte
  *   max_nodes = 10000      nodes kept at most
+ *   max_answer_bytes = 4194304   a longer /crawl answer is dropped (as a failure)
  *   out = network          folder for network.json/.graphml/.html, relative to the data directory
  *   127.0.0.1 51235        seeds, one per line (`host port`, `host:port`, `[v6]:port`; a host alone: 51235);
  *                          none: this node's own peer port, i.e. start from our own /crawl
@@ -30,6 +31,7 @@ export interface CrawlNetworkConfig {
   concurrency: number;
   timeoutMs: number;
   maxNodes: number;
+  maxAnswerBytes: number;
   /** As written; the daemon resolves it against the data directory. */
   out: string;
   /** Empty: crawl from this node's own peer port. */
@@ -47,10 +49,11 @@ export const CRAWL_NETWORK_DEFAULTS: Omit<CrawlNetworkConfig, 'seeds'> = {
   concurrency: 16,
   timeoutMs: 10_000,
   maxNodes: 10_000,
+  maxAnswerBytes: 4 * 1024 * 1024,
   out: 'network',
 };
 
-const KEYS = ['interval', 'start_delay', 'depth', 'concurrency', 'timeout', 'max_nodes', 'out'];
+const KEYS = ['interval', 'start_delay', 'depth', 'concurrency', 'timeout', 'max_nodes', 'max_answer_bytes', 'out'];
 
 export function readCrawlNetwork(source: StanzaFile): CrawlNetworkConfig | undefined {
   const stanza = source.stanzas.get(CRAWL_NETWORK_STANZA);
@@ -70,6 +73,7 @@ export function readCrawlNetwork(source: StanzaFile): CrawlNetworkConfig | undef
     concurrency: count('concurrency', d.concurrency, 1, 1024),
     timeoutMs: seconds('timeout', d.timeoutMs, 0.1),
     maxNodes: count('max_nodes', d.maxNodes, 1, 10_000_000),
+    maxAnswerBytes: count('max_answer_bytes', d.maxAnswerBytes, 1024, 1024 * 1024 * 1024),
     out: stanza.entries.get('out')?.value ?? d.out,
     seeds,
   };

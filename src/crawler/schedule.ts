@@ -4,7 +4,7 @@
  * (atomically, so the admin port never serves half a file). Timers are injected for tests.
  */
 import type { Logger } from 'pino';
-import { type CrawlOptions, type CrawlResult, type CrawlSeed, CRAWL_DEFAULTS, crawlNetwork } from './bfs.js';
+import { type CrawlOptions, type CrawlResult, type CrawlSeed, crawlNetwork } from './bfs.js';
 import { NETWORK_FILES, writeNetworkFiles } from './output.js';
 import type { NetworkDocument } from './summary.js';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ export interface ScheduledCrawlOptions {
   concurrency: number;
   timeoutMs: number;
   maxNodes: number;
+  maxAnswerBytes: number;
   outDir: string;
   /** Asked at each crawl (the node's own port is known only once it listens). */
   seeds(): CrawlSeed[];
@@ -102,7 +103,7 @@ export class ScheduledNetworkCrawl {
         concurrency: o.concurrency,
         timeoutMs: o.timeoutMs,
         maxNodes: o.maxNodes,
-        maxAnswerBytes: CRAWL_DEFAULTS.maxAnswerBytes,
+        maxAnswerBytes: o.maxAnswerBytes,
         signal: this.abort.signal,
       });
       if (!result.complete && this.stopped) return undefined;
