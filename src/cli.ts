@@ -11,10 +11,12 @@ import { type Config, ConfigError, defaultConfig, loadConfig } from './config/co
 import { startDaemon } from './daemon.js';
 import { LOG_LEVELS, makeLogger } from './logger.js';
 import { adminUsage, runAdminCommand } from './admin/cli.js';
+import { CRAWL_USAGE, runNetworkCrawl } from './crawler/cli.js';
 import { VERSION } from './version.js';
 
 const USAGE = `usage: xrpl-overlay [--conf FILE] [--data-dir DIR] [--log-level LEVEL]
        xrpl-overlay [--conf FILE] [--json] <command> [args…]
+       xrpl-overlay crawl HOST[:PORT] … [--depth N] [--concurrency K] [--timeout S] [--out DIR]
 
 Runs an XRP Ledger peer overlay node (rippled's peer protocol) on port 51235 by default,
 or sends a command to a running node's admin port.
@@ -27,7 +29,35 @@ options:
   --version, --help
 `;
 
+/** Options of the top level that take a value (so the token after them is not the command). */
+const VALUE_OPTIONS = new Set(['--conf', '--data-dir', '--log-level']);
+
+/**
+ * `crawl` with anything but `--json` after it crawls the network (its own options); `crawl` alone is the
+ * admin command that shows this node's /crawl.
+ */
+function networkCrawlArgs(argv: string[]): string[] | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (VALUE_OPTIONS.has(a)) i++;
+    else if (!a.startsWith('-')) {
+      if (a !== 'crawl') return undefined;
+      const rest = argv.slice(i + 1).filter((x) => x !== '--json');
+      return rest.length > 0 ? rest : undefined;
+    }
+  }
+  return undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
+  const crawlArgs = networkCrawlArgs(argv);
+  if (crawlArgs) {
+    if (crawlArgs.includes('--help') || crawlArgs.includes('-h')) {
+      process.stdout.write(CRAWL_USAGE);
+      return 0;
+    }
+    return runNetworkCrawl(crawlArgs);
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -48,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(`${USAGE}\n${adminUsage()}`);
+    process.stdout.write(`${USAGE}\n${adminUsage()}\n${CRAWL_USAGE}`);
     return 0;
   }
   if (values.version) {

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AdminService } from './admin/server.js';
 import { type Config, servedPorts, slotLimits } from './config/config.js';
+import { ScheduledNetworkCrawl } from './crawler/schedule.js';
 import { loadTlsMaterial } from './identity/certificate.js';
 import { loadOrCreateNodeIdentity, type NodeIdentity } from './identity/node-key.js';
 import { Overlay, type OverlayOptions } from './overlay/overlay.js';
@@ -32,6 +33,8 @@ export interface Daemon {
   /** The admin ports ([port_rpc_admin_local], [port_ws_admin_local]) and /metrics. */
   admin: AdminService;
   dataDir: string;
+  /** The scheduled network crawl, when `[crawl_network]` is set. */
+  networkCrawl?: ScheduledNetworkCrawl;
   stop(): Promise<void>;
 }
 
@@ -126,18 +129,38 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir });
   await overlay.start();
   let admin: AdminService | undefined;
+  const networkCrawl = config.crawlNetwork && scheduledCrawl(config, overlay, dataDir, log);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await networkCrawl?.stop();
       await admin?.close();
       await overlay.stop();
     })());
   try {
-    admin = await AdminService.start({ config, overlay, log, onStop: opts.onStopCommand ?? (() => void stop()) });
+    admin = await AdminService.start({ config, overlay, log, onStop: opts.onStopCommand ?? (() => void stop()), ...(networkCrawl && { networkMap: networkCrawl }) });
   } catch (err) {
     await overlay.stop();
     throw err;
   }
+  networkCrawl?.start();
   log.info({ node: identity.n9, dataDir, version: VERSION }, 'xrpl-overlay started');
-  return { config, identity, overlay, admin, dataDir, stop };
+  return { config, identity, overlay, admin, dataDir, stop, ...(networkCrawl && { networkCrawl }) };
+}
+
+/** `[crawl_network]`: seeds as configured, else this node's own peer port (our /crawl lists our public peers). */
+function scheduledCrawl(config: Config, overlay: Overlay, dataDir: string, log: Logger): ScheduledNetworkCrawl {
+  const c = config.crawlNetwork!;
+  return new ScheduledNetworkCrawl({
+    ...c,
+    outDir: resolve(dataDir, c.out),
+    log,
+    seeds: () => {
+      if (c.seeds.length > 0) return c.seeds;
+      const own = overlay.address;
+      if (!own) return [];
+      const host = own.host === '0.0.0.0' ? '127.0.0.1' : own.host === '::' ? '::1' : own.host;
+      return [{ host, port: own.port }];
+    },
+  });
 }

@@ -10,6 +10,7 @@
  * answer for an admin command from a non-admin address (HTTP 403 "Forbidden"; on WebSocket the
  * `forbidden` / "Bad credentials." error), and never any data.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -40,7 +41,20 @@ export interface AdminServiceOptions {
   log: Logger;
   /** Called when an admin sends `stop` (after the answer is written). */
   onStop(): void;
+  /** The last network map (`[crawl_network]`), served to admins at /network, /network.json, /network.graphml. */
+  networkMap?: NetworkMapFiles;
 }
+
+/** Where the files of the last network map are; undefined until a crawl has written them. */
+export interface NetworkMapFiles {
+  file(kind: 'html' | 'json' | 'graphml'): string | undefined;
+}
+
+const NETWORK_PATHS: Record<string, { kind: 'html' | 'json' | 'graphml'; type: string }> = {
+  '/network': { kind: 'html', type: 'text/html; charset=utf-8' },
+  '/network.json': { kind: 'json', type: 'application/json' },
+  '/network.graphml': { kind: 'graphml', type: 'application/xml' },
+};
 
 /** The admin ports of one node and the state they share (metrics, peer watch, subscribers). */
 export class AdminService {
@@ -77,7 +91,7 @@ export class AdminService {
     try {
       for (const port of [opts.config.adminRpc, opts.config.adminWs]) {
         if (!port) continue;
-        const p = new AdminPort(port, service.ctx, service.metrics, opts.log);
+        const p = new AdminPort(port, service.ctx, service.metrics, opts.log, opts.networkMap);
         service.ports.push(p);
         await p.start();
       }
@@ -169,6 +183,7 @@ class AdminPort {
     private readonly ctx: AdminContext,
     private readonly metrics: MetricsRegistry,
     private readonly log: Logger,
+    private readonly networkMap?: NetworkMapFiles,
   ) {
     this.allow = new AllowList(port.admin);
     const p = port.protocols;
@@ -252,6 +267,19 @@ class AdminPort {
     if (req.method === 'GET' && path === '/metrics') {
       if (!admin) return reply(res, 403, 'Forbidden');
       return sendText(res, 200, this.metrics.render(), METRICS_CONTENT_TYPE);
+    }
+    const map = req.method === 'GET' && this.networkMap ? NETWORK_PATHS[path ?? ''] : undefined;
+    if (map) {
+      if (!admin) return reply(res, 403, 'Forbidden');
+      const file = this.networkMap!.file(map.kind);
+      let text: string | undefined;
+      try {
+        text = file ? readFileSync(file, 'utf8') : undefined;
+      } catch {
+        text = undefined;
+      }
+      if (text === undefined) return reply(res, 404, 'No network map yet: the first [crawl_network] crawl has not finished');
+      return sendText(res, 200, text, map.type);
     }
     if (body !== undefined) return this.onJsonRpc(req, res, body, admin);
     readBody(req, MAX_REQUEST_BYTES).then(

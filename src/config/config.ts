@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { decodeNodePublic, decodeSeed } from 'ripple-address-codec';
 import { ConfigError, parseStanzas, type Stanza, type StanzaFile, type StanzaLine } from './stanzas.js';
 import { readTimers, timerConfigKeys, type Timers } from './timers.js';
+import { type CrawlNetworkConfig, readCrawlNetwork } from './crawl-network.js';
 
 export { ConfigError } from './stanzas.js';
 export type { TimerKey, Timers } from './timers.js';
@@ -136,6 +137,8 @@ export interface Config {
   /** As written. rippled takes a relative path as relative to the config file's directory. */
   debugLogfile?: string;
   timers: Timers;
+  /** `[crawl_network]` (ours): crawl the network on a schedule; absent: never. */
+  crawlNetwork?: CrawlNetworkConfig;
   ignored: IgnoredStanza[];
 }
 
@@ -172,6 +175,7 @@ export function parseConfig(text: string, file = 'rippled.cfg'): Config {
   setIfDefined(config, 'serverDomain', readServerDomain(r));
   setIfDefined(config, 'databasePath', r.single('database_path')?.text);
   setIfDefined(config, 'debugLogfile', r.single('debug_logfile')?.text);
+  setIfDefined(config, 'crawlNetwork', readCrawlNetwork(r.source));
   readPeerfinderKeys(r);
   config.ignored = listIgnored(r, inUse);
   return config;
@@ -775,6 +779,7 @@ const USED_STANZAS = new Set([
   'server', 'ips', 'ips_fixed', 'peer_private', 'peers_max', 'peers_in_max', 'peers_out_max',
   'node_seed', 'network_id', 'server_domain', 'cluster_nodes', 'crawl', 'overlay', 'compression',
   'ledger_replay', 'reduce_relay', 'database_path', 'debug_logfile', 'vl', 'hashrouter', 'peerfinder',
+  'crawl_network',
 ]);
 
 /** Stanzas rippled reads (xrpl/config/Constants.h and older releases) that an overlay node has no use for. */
