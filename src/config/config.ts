@@ -12,9 +12,11 @@ import { isIP } from 'node:net';
 import { decodeNodePublic, decodeSeed } from 'ripple-address-codec';
 import { ConfigError, parseStanzas, type Stanza, type StanzaFile, type StanzaLine } from './stanzas.js';
 import { readTimers, timerConfigKeys, type Timers } from './timers.js';
+import { readValidatorsConfig, VALIDATOR_STANZAS, type ValidatorsConfig } from './validators.js';
 
 export { ConfigError } from './stanzas.js';
 export type { TimerKey, Timers } from './timers.js';
+export type { StaticValidator, UntrustedRelay, ValidatorsConfig } from './validators.js';
 
 /** rippled's DEFAULT_PEER_PORT (IANA): used for [ips]/[ips_fixed] entries without a port. */
 export const DEFAULT_PEER_PORT = 2459;
@@ -136,6 +138,8 @@ export interface Config {
   /** As written. rippled takes a relative path as relative to the config file's directory. */
   debugLogfile?: string;
   timers: Timers;
+  /** The validator stanzas (config/validators.ts). */
+  validators: ValidatorsConfig;
   ignored: IgnoredStanza[];
 }
 
@@ -163,6 +167,7 @@ export function parseConfig(text: string, file = 'rippled.cfg'): Config {
     ledgerReplay: r.singleBool('ledger_replay', false),
     reduceRelay: readReduceRelay(r),
     timers,
+    validators: readValidatorsConfig(r.source),
     ignored: [],
   };
   setIfDefined(config, 'adminWs', ports.find((p) => p.name === 'port_ws_admin_local'));
@@ -808,6 +813,7 @@ function listIgnored(r: Reader, portsInUse: Set<string>): IgnoredStanza[] {
 
 function stanzaIgnoreReason(stanza: Stanza, portsInUse: Set<string>): IgnoredStanza['reason'] | undefined {
   if (portsInUse.has(stanza.name) || USED_STANZAS.has(stanza.name)) return undefined;
+  if ((VALIDATOR_STANZAS as readonly string[]).includes(stanza.name)) return undefined;
   if (RIPPLED_STANZAS.has(stanza.name)) return 'unused';
   if (looksLikePort(stanza)) return 'not-in-server';
   return 'unknown';
