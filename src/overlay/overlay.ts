@@ -37,6 +37,9 @@ import { buildCrawl, type CrawlOptions, type OverlayServerFacts, type ServerPort
 import { buildHealth } from './health.js';
 import { HashRouter } from './hash-router.js';
 import { checkRelayItem } from './relay-checks.js';
+import { encodeMessage } from '../protocol/codec.js';
+import { ValidatorsHub } from '../validators/hub.js';
+import { LIST_FEE_CHARGES, relayAllowed } from './validator-relay.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
 import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
@@ -121,6 +124,10 @@ export interface OverlayOptions {
   servedPorts?: readonly ServerPort[];
   /** [vl] enabled: answer GET /vl/<key> (rippled's default: on). */
   vlEnabled?: boolean;
+  /** Manifests, validator lists and the untrusted relay policy (src/validators); none: relay all. */
+  validators?: ValidatorsHub;
+  /** [network_quorum]: peers needed to count as connected (rippled's default 1). */
+  networkQuorum?: number;
   timers: OverlayTimers;
   /** Data directory for persisted state (reservations, bootcache); none: memory only. */
   dataDir?: string;
@@ -269,6 +276,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     clearInterval(this.sweepTimer);
     clearInterval(this.resourceTimer);
     for (const peer of this.peers()) peer.close('shutting down');
+    this.opts.validators?.stop();
     await this.listener?.stop();
     this.bootcache.flush();
     this.log.info('overlay stopped');
@@ -338,7 +346,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       return sendHttp(socket, h.status, h.reason, JSON.stringify(h.body), this.opts.userAgent);
     }
     if (head.method === 'GET' && path.startsWith('/vl/') && path.length > 4 && this.opts.vlEnabled !== false) {
-      // rippled's answer for a publisher key it holds no list for; this node holds no validator lists.
+      const file = this.opts.validators?.vlFile(path.slice(4));
+      if (file) return sendHttp(socket, 200, 'OK', JSON.stringify(file), this.opts.userAgent);
+      // rippled's answer for a publisher key it holds no list for.
       return sendHttp(socket, 404, 'Not Found', '', this.opts.userAgent);
     }
     sendHttp(socket, 403, 'Forbidden', '', this.opts.userAgent, 'text/plain');
@@ -683,6 +693,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     peer.on('status', (s) => this.onPeerStatus(peer, s));
     peer.once('close', (reason) => {
       this.peersById.delete(peer.id);
+      this.opts.validators?.onPeerClosed(peer.id);
       this.discovery.delete(peer.id);
       this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds }, 'peer disconnected');
       this.disconnects.total++;
@@ -702,13 +713,18 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     if (this.latestLedger) peer.send('STATUS_CHANGE', statusMessage(this.latestLedger));
     this.emit('peerConnected', peer);
     peer.start();
+    this.opts.validators?.onPeerActive(peer);
     return peer;
   }
 
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
     if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
-    else if (RELAYED_TYPES.has(frame.type)) this.relay(peer, msg, frame);
+    else if (msg.name === 'VALIDATOR_LIST' || msg.name === 'VALIDATOR_LIST_COLLECTION') {
+      const r = this.opts.validators?.onValidatorList(peer, msg, this.peers());
+      if (r?.fee) peer.charge(LIST_FEE_CHARGES[r.fee], r.reason);
+      else if (r) this.log.debug({ peer: peer.info.n9, reason: r.reason }, 'validator list');
+    } else if (RELAYED_TYPES.has(frame.type)) this.relay(peer, msg, frame);
   }
 
   /**
@@ -738,6 +754,13 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       if (!kept.payload) return;
       payload = kept.payload;
     }
+    const hub = this.opts.validators;
+    if (hub && msg.name === 'MANIFESTS') {
+      // rippled relays only the manifests that changed what it knows, in a message of their own.
+      const fresh = hub.onManifests(msg.message);
+      if (!fresh) return;
+      payload = encodeMessage('MANIFESTS', fresh);
+    } else if (hub && !relayAllowed(hub, msg)) return;
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     const framed: { plain?: Buffer; lz4?: Buffer } = {};
     for (const p of this.peersById.values()) {
@@ -766,7 +789,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   // ------------------------------------------------------------ reports
 
   serverState(): string {
-    return this.peersById.size > 0 ? 'connected' : 'disconnected';
+    return this.peersById.size >= Math.max(1, this.opts.networkQuorum ?? 1) ? 'connected' : 'disconnected';
   }
 
   uptimeSeconds(): number {
