@@ -119,6 +119,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const identity = loadOrCreateNodeIdentity(dataDir, config.nodeSeed);
   const validators = new ValidatorsHub({ config: config.validators, dataDir, log });
   const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir, validators, networkQuorum: config.validators.networkQuorum });
+  validators.attach(() => overlay.peers());
   await overlay.start();
   validators.start();
   let admin: AdminService | undefined;

@@ -39,7 +39,8 @@ import { HashRouter } from './hash-router.js';
 import { checkRelayItem } from './relay-checks.js';
 import { encodeMessage } from '../protocol/codec.js';
 import { ValidatorsHub } from '../validators/hub.js';
-import { LIST_FEE_CHARGES, relayAllowed } from './validator-relay.js';
+import { LIST_FEE_CHARGES, relayAllowed, validatorServerInfo } from './validator-relay.js';
+import { listExpired, unlInfo } from '../validators/reports.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
 import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
@@ -816,6 +817,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     };
     if (this.opts.networkId !== undefined) info.network_id = this.opts.networkId;
     if (this.opts.serverDomain) info.server_domain = this.opts.serverDomain;
+    if (this.opts.validators) Object.assign(info, validatorServerInfo(this.opts.validators));
     // Ours, not rippled's `network_ledger` (which is only ever the string "waiting").
     if (this.latestLedger?.ledgerSeq !== undefined) {
       info.newest_peer_ledger = { seq: this.latestLedger.ledgerSeq, hash: this.latestLedger.ledgerHash?.toString('hex').toUpperCase() };
@@ -827,8 +829,17 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     return buildCrawl(this, this.opts.crawl);
   }
 
+  unlInfo(): Record<string, unknown> | undefined {
+    return this.opts.validators ? unlInfo(this.opts.validators) : undefined;
+  }
+
   health(): { status: number; reason: string; body: object } {
     return buildHealth(this);
+  }
+
+  /** True when a validator list has expired (rippled: UNL blocked). */
+  validatorListExpired(): boolean {
+    return this.opts.validators ? listExpired(this.opts.validators) : false;
   }
 }
 

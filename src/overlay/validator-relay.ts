@@ -5,6 +5,7 @@
 import type { PeerMessage } from '../protocol/codec.js';
 import { Charge, type ChargeKind } from '../peer/resource.js';
 import { type ListFee, ValidatorsHub } from '../validators/hub.js';
+import { quorumJson, validatorListSummary } from '../validators/reports.js';
 
 /** Resource::feeUnwantedData, feeBadData, feeInvalidSignature, feeHighBurdenPeer. */
 export const LIST_FEE_CHARGES: Record<ListFee, ChargeKind> = {
@@ -22,4 +23,9 @@ export function relayAllowed(hub: ValidatorsHub, msg: PeerMessage): boolean {
     return signer === undefined ? true : hub.shouldRelay('validation', signer);
   }
   return true;
+}
+
+/** server_info's validator_list and validation_quorum (admin view). */
+export function validatorServerInfo(hub: ValidatorsHub): { validator_list: Record<string, unknown>; validation_quorum: number } {
+  return { validator_list: validatorListSummary(hub, false), validation_quorum: quorumJson(hub) };
 }

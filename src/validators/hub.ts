@@ -11,6 +11,7 @@ import type { TMManifests, TMValidatorList, TMValidatorListCollection } from '..
 import type { ProtocolVersion } from '../protocol/handshake.js';
 import { fieldCode, readObject, SerializedType } from '../overlay/ledger-objects.js';
 import { ManifestCache } from './manifest-cache.js';
+import { type Fetcher, type SiteTimers, ValidatorSites } from './sites.js';
 import { buildFileData, listMessagesFor, listMessageVersion, type ListMessage } from './list-relay.js';
 import { type BlobInfo, bestDisposition, MAX_SUPPORTED_BLOBS, ValidatorList, worstDisposition, type ListStats } from './validator-list.js';
 
@@ -32,6 +33,10 @@ export interface HubOptions {
   now?: () => number;
   /** How long a list message's hash is remembered (rippled's HashRouter hold time, 300 s). */
   suppressionSeconds?: number;
+  /** For [validator_list_sites]: a fetcher, the site timers and a Unix-ms clock (tests inject them). */
+  fetch?: Fetcher;
+  siteTimers?: Partial<SiteTimers>;
+  siteClock?: () => number;
 }
 
 const SIGNING_PUB_KEY = fieldCode(SerializedType.VL, 3);
@@ -61,6 +66,8 @@ export class ValidatorsHub {
   private readonly seen = new Map<string, Seen>();
   private readonly suppressionSeconds: number;
   private timer: NodeJS.Timeout | undefined;
+  private peers: () => readonly HubPeer[] = () => [];
+  readonly sites: ValidatorSites;
 
   constructor(private readonly opts: HubOptions) {
     this.now = opts.now ?? netClockNow;
@@ -85,6 +92,19 @@ export class ValidatorsHub {
       now: this.now,
     });
     this.list.updateTrusted();
+    this.sites = new ValidatorSites({
+      uris: c.sites,
+      apply: (body, uri) => this.applyFromSite(body, uri, this.peers()),
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.siteTimers ? { timers: opts.siteTimers } : {}),
+      ...(opts.siteClock ? { now: opts.siteClock } : {}),
+      onError: (uri, message) => opts.log.warn({ site: uri, err: message }, 'validator list site not fetched'),
+    });
+  }
+
+  /** Where lists fetched from sites are relayed to. */
+  attach(peers: () => readonly HubPeer[]): void {
+    this.peers = peers;
   }
 
   /** Starts the once-a-second trusted-set update (rippled: every ledger close). */
@@ -92,10 +112,12 @@ export class ValidatorsHub {
     this.logPolicy();
     this.timer = setInterval(() => this.tick(), intervalMs);
     this.timer.unref();
+    this.sites.start();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.sites.stop();
     this.manifests.save();
     this.publisherManifests.save();
   }

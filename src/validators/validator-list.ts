@@ -161,6 +161,11 @@ export class ValidatorList {
     return this.trustedMasters.has(hex(this.opts.validatorManifests.getMasterKey(key)));
   }
 
+  /** Every listed master key (for_each_listed). */
+  listedKeys(): Buffer[] {
+    return [...this.keyListings.keys()].map((k) => Buffer.from(k, 'hex'));
+  }
+
   listed(key: Uint8Array): boolean {
     return this.keyListings.has(hex(this.opts.validatorManifests.getMasterKey(key)));
   }
