@@ -103,7 +103,7 @@ export function validatorListSummary(): { count: number; expiration: string; sta
  * `validator_sites`.
  */
 export function unlInfo(): Record<string, unknown> {
-  return { validator_list: validatorListSummary(), local_static_keys: [], publisher_lists: [], validator_sites: [] };
+  return { validator_list: { ...validatorListSummary(), validator_list_threshold: 1 }, local_static_keys: [], publisher_lists: [], validator_sites: [] };
 }
 
 // ------------------------------------------------------------------------------ server_info
