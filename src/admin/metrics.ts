@@ -6,6 +6,7 @@
  */
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer } from '../peer/peer.js';
+import { registerValidatorMetrics } from './validator-metrics.js';
 
 export type MetricType = 'counter' | 'gauge';
 
@@ -188,5 +189,6 @@ export class OverlayMetrics {
       type: 'gauge',
       collect: () => [{ value: this.overlay.uptimeSeconds() }],
     });
+    if (this.overlay.opts.validators) registerValidatorMetrics(r, this.overlay.opts.validators);
   }
 }

@@ -11,7 +11,8 @@ import type { TMManifests, TMValidatorList, TMValidatorListCollection } from '..
 import type { ProtocolVersion } from '../protocol/handshake.js';
 import { fieldCode, readObject, SerializedType } from '../overlay/ledger-objects.js';
 import { ManifestCache } from './manifest-cache.js';
-import { type Fetcher, type SiteTimers, ValidatorSites } from './sites.js';
+import { type Fetcher, parseSiteBlobs, type SiteTimers, ValidatorSites } from './sites.js';
+import { readJson, writeJsonAtomic } from '../overlay/persist.js';
 import { buildFileData, listMessagesFor, listMessageVersion, type ListMessage } from './list-relay.js';
 import { type BlobInfo, bestDisposition, MAX_SUPPORTED_BLOBS, ValidatorList, worstDisposition, type ListStats } from './validator-list.js';
 
@@ -91,6 +92,7 @@ export class ValidatorsHub {
       publisherManifests: this.publisherManifests,
       now: this.now,
     });
+    this.loadCachedLists();
     this.list.updateTrusted();
     this.sites = new ValidatorSites({
       uris: c.sites,
@@ -100,6 +102,44 @@ export class ValidatorsHub {
       ...(opts.siteClock ? { now: opts.siteClock } : {}),
       onError: (uri, message) => opts.log.warn({ site: uri, err: message }, 'validator list site not fetched'),
     });
+  }
+
+  /** rippled's cache.<publisher key> file in the data directory. */
+  private cacheFile(keyHex: string): string | undefined {
+    return this.opts.dataDir ? path.join(this.opts.dataDir, 'validator-lists', `cache.${keyHex.toUpperCase()}`) : undefined;
+  }
+
+  /** ValidatorList::cacheValidatorFile: the publisher's lists as its site serves them (refresh in 24 h). */
+  private cacheLists(stats: ListStats): void {
+    const key = stats.publisherKey?.toString('hex');
+    const pub = key ? this.list.publishers.get(key) : undefined;
+    const file = key ? this.cacheFile(key) : undefined;
+    if (!key || !pub || !file || pub.maxSequence === undefined) return;
+    const body = buildFileData(key.toUpperCase(), pub);
+    if (!body) return;
+    try {
+      writeJsonAtomic(file, { ...body, refresh_interval: 24 * 60 });
+    } catch (err) {
+      this.opts.log.warn({ file, err: (err as Error).message }, 'could not save a validator list');
+    }
+  }
+
+  /** At start, the cached lists of each publisher, verified again like any other (ValidatorList::loadLists). */
+  private loadCachedLists(): void {
+    for (const key of this.list.publishers.keys()) {
+      const file = this.cacheFile(key);
+      if (!file) continue;
+      try {
+        const body = readJson<Record<string, unknown> | undefined>(file, undefined);
+        if (!body) continue;
+        const blobs = typeof body.manifest === 'string' && typeof body.version === 'number' ? parseSiteBlobs(body) : undefined;
+        if (!blobs) throw new Error('not a validator list file');
+        const stats = this.list.applyLists(body.manifest as string, body.version as number, blobs, `file://${file}`);
+        this.opts.log.info({ file, result: bestDisposition(stats) }, 'cached validator list loaded');
+      } catch (err) {
+        this.opts.log.warn({ file, err: (err as Error).message }, 'cached validator list not loaded');
+      }
+    }
   }
 
   /** Where lists fetched from sites are relayed to. */
@@ -156,6 +196,14 @@ export class ValidatorsHub {
   tick(): void {
     const before = this.list.quorum;
     const changes = this.list.updateTrusted();
+    // A pending list that became current goes to the peers that lack it (rippled's updateTrusted → broadcastBlobs).
+    for (const key of changes.rotated) {
+      const hex = key.toString('hex');
+      const pub = this.list.publishers.get(hex)!;
+      for (const p of this.peers()) {
+        if ((this.peerSequences.get(p.id)?.get(hex) ?? 0) < pub.current.sequence) this.sendLists(p, hex, listMessageVersion(p.info.protocol));
+      }
+    }
     if (changes.added.length || changes.removed.length || before !== this.list.quorum) {
       this.opts.log.info({ added: changes.added.length, removed: changes.removed.length, trusted: this.list.trustedMasterKeys().length, quorum: this.list.quorum }, 'trusted validators changed');
     }
@@ -262,6 +310,7 @@ export class ValidatorsHub {
 
     const stats = this.list.applyLists(manifest, listVersion, blobs, from.info.remoteIp);
     const best = bestDisposition(stats);
+    if (best === 'accepted' || best === 'expired' || best === 'pending') this.cacheLists(stats);
     const key = stats.publisherKey?.toString('hex');
     if (key && (best === 'accepted' || best === 'expired' || best === 'pending')) {
       const seqs = this.peerSequences.get(from.id) ?? new Map<string, number>();
@@ -301,6 +350,7 @@ export class ValidatorsHub {
     const hash = ValidatorList.blobsHash(body.manifest, body.blobs, body.version);
     const stats = this.list.applyLists(body.manifest, body.version, body.blobs, uri);
     const best = bestDisposition(stats);
+    if (best === 'accepted' || best === 'expired' || best === 'pending') this.cacheLists(stats);
     const key = stats.publisherKey?.toString('hex');
     const pub = key ? this.list.publishers.get(key) : undefined;
     const entry: Seen = this.seen.get(hash) ?? { peers: new Set(), relayed: false, at: this.now() };
