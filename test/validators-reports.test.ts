@@ -75,3 +75,21 @@ describe('list cache and expiry', () => {
     expect(h.body.info).toEqual({ server_state: 'connected' });
   });
 });
+
+describe('the hub warning', () => {
+  it('logs once at start that untrusted proposals are held back when there is no list, and not otherwise', () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => lines.push(l) });
+    const none = new ValidatorsHub({ config: parseConfig(base, 'x.cfg').validators, log });
+    none.logPolicy();
+    expect(lines.filter((l) => l.includes('proposals from untrusted validators are held back'))).toHaveLength(1);
+    lines.length = 0;
+    new ValidatorsHub({ config: parseConfig(`${base}[relay_proposals]\nall\n`, 'x.cfg').validators, log }).logPolicy();
+    new ValidatorsHub({ config: parseConfig(`${base}[validators]\n${TestKey.random().n9}\n`, 'x.cfg').validators, log }).logPolicy();
+    expect(lines.filter((l) => l.includes('held back'))).toHaveLength(0);
+    // and it counts what it holds back
+    expect(none.shouldRelay('proposal', TestKey.random().publicKey)).toBe(false);
+    expect(none.shouldRelay('validation', TestKey.random().publicKey)).toBe(true);
+    expect(none.heldBack).toEqual({ proposals: 1, validations: 0 });
+  });
+});
