@@ -93,3 +93,31 @@ describe('the hub warning', () => {
     expect(none.heldBack).toEqual({ proposals: 1, validations: 0 });
   });
 });
+
+describe('unl_list and the CLI text', () => {
+  it('unl_list lists every listed validator with its trust; the CLI prints validators as a table and a manifest', async () => {
+    const { formatManifest, formatValidators } = await import('../src/admin/format-validators.js');
+    const { manifestJson, unlListJson } = await import('../src/validators/reports.js');
+    const pub = new TestPublisher();
+    const a = new TestValidator(TestKey.random());
+    const b = new TestValidator(TestKey.random());
+    const pubs = [pub, new TestPublisher(), new TestPublisher()];
+    const hub = hubFor(`[validator_list_keys]\n${pubs.map((p) => p.keyHex).join('\n')}\n`);
+    hub.applyFromSite({ manifest: pub.manifestB64, version: 1, blobs: [pub.blob({ sequence: 1, expiration: netNow() + 3600, validators: [a, b] })] }, 'https://one', []);
+    hub.applyFromSite({ manifest: pubs[1]!.manifestB64, version: 1, blobs: [pubs[1]!.blob({ sequence: 1, expiration: netNow() + 3600, validators: [a] })] }, 'https://two', []);
+    const unl = unlListJson(hub).unl as { pubkey_validator: string; trusted: boolean }[];
+    expect(unl.sort((x, y) => x.pubkey_validator.localeCompare(y.pubkey_validator))).toEqual(
+      [
+        { pubkey_validator: a.master.n9, trusted: true },
+        { pubkey_validator: b.master.n9, trusted: false }, // named by one list of three: threshold 2
+      ].sort((x, y) => x.pubkey_validator.localeCompare(y.pubkey_validator)),
+    );
+    const text = formatValidators(validatorsJson(hub));
+    expect(text).toMatch(new RegExp(`${a.master.n9}\\s+yes\\s+${a.ephemeral.n9}`));
+    expect(text).toMatch(new RegExp(`${b.master.n9}\\s+no\\s+${b.ephemeral.n9}`));
+    expect(text).toContain('quorum 1; 1 trusted; lists: 3, unknown, expiring unknown, threshold 2');
+    const m = formatManifest(manifestJson(hub, a.ephemeral.n9)!);
+    expect(m).toContain(`master key:    ${a.master.n9}`);
+    expect(m).toContain('sequence:      1');
+  });
+});

@@ -150,7 +150,10 @@ export class ValidatorsHub {
   /** Starts the once-a-second trusted-set update (rippled: every ledger close). */
   start(intervalMs = 1000): void {
     this.logPolicy();
-    this.timer = setInterval(() => this.tick(), intervalMs);
+    this.timer = setInterval(() => {
+      this.tick();
+      this.save();
+    }, intervalMs);
     this.timer.unref();
     this.sites.start();
   }
@@ -158,8 +161,7 @@ export class ValidatorsHub {
   stop(): void {
     clearInterval(this.timer);
     this.sites.stop();
-    this.manifests.save();
-    this.publisherManifests.save();
+    this.save();
   }
 
   /** Logs once what the relay policy will hold back (the hub warning). */
@@ -208,8 +210,16 @@ export class ValidatorsHub {
       this.opts.log.info({ added: changes.added.length, removed: changes.removed.length, trusted: this.list.trustedMasterKeys().length, quorum: this.list.quorum }, 'trusted validators changed');
     }
     this.expireSeen();
-    this.manifests.save();
-    this.publisherManifests.save();
+  }
+
+  /** Writes the manifest caches when they changed: at most once per timer tick, never per message. */
+  private save(): void {
+    try {
+      this.manifests.save();
+      this.publisherManifests.save();
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'could not save the manifest cache');
+    }
   }
 
   // ------------------------------------------------------------ manifests
