@@ -158,6 +158,26 @@ describe('validator lists on the wire', () => {
     expect(line.hub.overlay.opts.validators!.heldBack.proposals).toBe(0);
   });
 
+  it('drop_untrusted drops an untrusted proposal before its signature is checked; trusted checks it (and charges a forgery)', async () => {
+    for (const [prefix, policy, charged] of [
+      [61, 'drop_untrusted', false],
+      [65, 'trusted', true],
+    ] as const) {
+      const line = await network(prefix, `[relay_proposals]\n${policy}`);
+      const charge = vi.spyOn(line.atHub(), 'charge');
+      const v = new TestValidator(TestKey.random());
+      const p = v.proposal({ proposeSeq: 0, closeTime: netNow(), previousLedger: sha512Half(Buffer.from('a')), txSet: sha512Half(Buffer.from('b')) });
+      p.signature = Buffer.from(p.signature);
+      p.signature[p.signature.length - 1] ^= 1;
+      line.toHub.send('PROPOSE_LEDGER', p);
+      await settle(line);
+      expect(charge.mock.calls.some((c) => c[0].cost === 2000), policy).toBe(charged);
+      expect(line.hub.overlay.opts.validators!.heldBack.proposals).toBe(1);
+      expect(count(line.heard.get(line.leaves[0]!), 'PROPOSE_LEDGER')).toBe(0);
+      await stopAllNodes();
+    }
+  });
+
   it('sends a new inbound peer the lists and manifests it knows', async () => {
     const pub = new TestPublisher();
     const v = new TestValidator(TestKey.random());

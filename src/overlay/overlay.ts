@@ -39,7 +39,7 @@ import { HashRouter } from './hash-router.js';
 import { checkRelayItem } from './relay-checks.js';
 import { encodeMessage } from '../protocol/codec.js';
 import { ValidatorsHub } from '../validators/hub.js';
-import { LIST_FEE_CHARGES, relayAllowed, validatorServerInfo } from './validator-relay.js';
+import { LIST_FEE_CHARGES, relayDecision, validatorServerInfo } from './validator-relay.js';
 import { listExpired, unlInfo } from '../validators/reports.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
@@ -742,6 +742,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     }
     const skip = this.router.receive(check.key, from.id);
     if (!skip) return;
+    const hub = this.opts.validators;
+    const policy = hub ? relayDecision(hub, msg) : 'relay';
+    if (policy === 'drop') return;
     if (check.verify && !check.verify()) {
       from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
       return;
@@ -755,13 +758,12 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       if (!kept.payload) return;
       payload = kept.payload;
     }
-    const hub = this.opts.validators;
     if (hub && msg.name === 'MANIFESTS') {
       // rippled relays only the manifests that changed what it knows, in a message of their own.
       const fresh = hub.onManifests(msg.message);
       if (!fresh) return;
       payload = encodeMessage('MANIFESTS', fresh);
-    } else if (hub && !relayAllowed(hub, msg)) return;
+    } else if (policy === 'hold') return;
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     const framed: { plain?: Buffer; lz4?: Buffer } = {};
     for (const p of this.peersById.values()) {

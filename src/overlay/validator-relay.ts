@@ -15,14 +15,14 @@ export const LIST_FEE_CHARGES: Record<ListFee, ChargeKind> = {
   highBurden: Charge.heavy,
 };
 
-/** False when the item comes from an untrusted validator and the policy holds such items back. */
-export function relayAllowed(hub: ValidatorsHub, msg: PeerMessage): boolean {
-  if (msg.name === 'PROPOSE_LEDGER') return hub.shouldRelay('proposal', msg.message.nodePubKey);
+/** The relay policy's answer for a proposal or validation ('relay' for anything else, or when unreadable). */
+export function relayDecision(hub: ValidatorsHub, msg: PeerMessage): 'relay' | 'hold' | 'drop' {
+  if (msg.name === 'PROPOSE_LEDGER') return hub.relayDecision('proposal', msg.message.nodePubKey);
   if (msg.name === 'VALIDATION') {
     const signer = ValidatorsHub.validationSigner(msg.message.validation);
-    return signer === undefined ? true : hub.shouldRelay('validation', signer);
+    return signer === undefined ? 'relay' : hub.relayDecision('validation', signer);
   }
-  return true;
+  return 'relay';
 }
 
 /** server_info's validator_list and validation_quorum (admin view). */

@@ -178,12 +178,20 @@ export class ValidatorsHub {
 
   /** rippled's RELAY_UNTRUSTED_* decision for a proposal or validation signed by `signingKey`. */
   shouldRelay(kind: 'proposal' | 'validation', signingKey: Uint8Array): boolean {
-    if (this.list.trusted(signingKey)) return true;
+    return this.relayDecision(kind, signingKey) === 'relay';
+  }
+
+  /**
+   * 'relay'; 'hold' (untrusted under `trusted`: still checked, then not relayed); 'drop' (untrusted
+   * under `drop_untrusted`: rippled drops it before any other work, signature check included).
+   */
+  relayDecision(kind: 'proposal' | 'validation', signingKey: Uint8Array): 'relay' | 'hold' | 'drop' {
+    if (this.list.trusted(signingKey)) return 'relay';
     const policy = kind === 'proposal' ? this.opts.config.relayProposals : this.opts.config.relayValidations;
-    if (policy === 'all') return true;
+    if (policy === 'all') return 'relay';
     if (kind === 'proposal') this.heldBack.proposals++;
     else this.heldBack.validations++;
-    return false;
+    return policy === 'drop_untrusted' ? 'drop' : 'hold';
   }
 
   /** The key that signed a serialized validation (its SigningPubKey), if it can be read. */
