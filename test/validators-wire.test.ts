@@ -96,7 +96,7 @@ describe('validator lists on the wire', () => {
     const v = runCommand(ctx, 'validators', {}, { transport: 'http' });
     expect(v.validation_quorum).toBe(2);
     expect(new Set(v.trusted_validator_keys as string[])).toEqual(new Set(vals.map((x) => x.master.n9)));
-    expect((v.publisher_lists as any[])[0]).toMatchObject({ available: true, pubkey_publisher: pub.keyHex, seq: 1, version: 1, uri: NET + '.2' });
+    expect((v.publisher_lists as any[])[0]).toMatchObject({ available: true, pubkey_publisher: pub.keyHex, seq: 1, version: 1, uri: `${NET}.2:${line.atHub().info.remotePort}` });
     expect(v.signing_keys).toEqual(Object.fromEntries(vals.map((x) => [x.master.n9, x.ephemeral.n9])));
     expect((v.validator_list as any).status).toBe('active');
     const m = runCommand(ctx, 'manifest', { public_key: vals[0]!.ephemeral.n9 }, { transport: 'http' });

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { ValidatorsConfig } from '../config/validators.js';
 import type { TMManifests, TMValidatorList, TMValidatorListCollection } from '../protocol/messages.js';
 import type { ProtocolVersion } from '../protocol/handshake.js';
+import { formatEndpoint } from '../protocol/address.js';
 import { fieldCode, readObject, SerializedType } from '../overlay/ledger-objects.js';
 import { ManifestCache } from './manifest-cache.js';
 import { type Fetcher, parseSiteBlobs, type SiteTimers, ValidatorSites } from './sites.js';
@@ -22,7 +23,7 @@ export type ListFee = 'unwantedData' | 'badData' | 'invalidSignature' | 'highBur
 /** What the hub needs of a peer. */
 export interface HubPeer {
   readonly id: number;
-  readonly info: { direction: 'in' | 'out'; protocol: ProtocolVersion; n9: string; remoteIp: string };
+  readonly info: { direction: 'in' | 'out'; protocol: ProtocolVersion; n9: string; remoteIp: string; remotePort: number };
   send(name: ListMessage['name'] | 'MANIFESTS', message: ListMessage['message'] | TMManifests): void;
 }
 
@@ -326,7 +327,8 @@ export class ValidatorsHub {
     entry.peers.add(from.id);
     this.seen.set(hash, entry);
 
-    const stats = this.list.applyLists(manifest, listVersion, blobs, from.info.remoteIp);
+    // rippled records the peer's remote_address_ (ip:port) as the list's uri.
+    const stats = this.list.applyLists(manifest, listVersion, blobs, formatEndpoint(from.info.remoteIp, from.info.remotePort));
     const best = bestDisposition(stats);
     if (best === 'accepted' || best === 'expired' || best === 'pending') this.cacheLists(stats);
     const key = stats.publisherKey?.toString('hex');
