@@ -3,6 +3,7 @@
  * fixed peers, /crawl, /health) and the admin ports. The CLI and the integration tests both start
  * nodes through here.
  */
+import { ValidatorsHub } from './validators/hub.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -126,8 +127,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     else log.debug({ ...where, reason: i.reason }, 'config stanza not used');
   }
   const identity = loadOrCreateNodeIdentity(dataDir, config.nodeSeed);
-  const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir });
+  const validators = new ValidatorsHub({ config: config.validators, dataDir, log });
+  const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir, validators, networkQuorum: config.validators.networkQuorum });
+  validators.attach(() => overlay.peers());
   await overlay.start();
+  validators.start();
   let admin: AdminService | undefined;
   const networkCrawl = config.crawlNetwork && scheduledCrawl(config, overlay, dataDir, log);
   let stopping: Promise<void> | undefined;

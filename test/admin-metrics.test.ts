@@ -35,7 +35,10 @@ describe('GET /metrics', () => {
       'xrpl_overlay_messages_total',
       'xrpl_overlay_peer_disconnects_total',
       'xrpl_overlay_peers',
+      'xrpl_overlay_trusted_validators',
+      'xrpl_overlay_untrusted_held_back_total',
       'xrpl_overlay_uptime_seconds',
+      'xrpl_overlay_validation_quorum',
     ]);
     for (const [name, f] of families) {
       expect(f.help, name).toBeTruthy();

@@ -605,12 +605,12 @@ describe('timers', () => {
 
 describe('ignored stanzas', () => {
   it('lists stanzas we do not use, with the reason', () => {
-    const c = parseConfig(cfg('stray line', '[node_db]', 'type=NuDB', '[validators_file]', 'validators.txt',
+    const c = parseConfig(cfg('stray line', '[node_db]', 'type=NuDB', '[sntp_servers]', 'time.example.com',
       '[ssl_verify]', '1', '[my_typo]', 'x', '[ips]', 'r.ripple.com 51235'));
     expect(c.ignored).toEqual([
       { stanza: '', line: 1, reason: 'outside-stanza' },
       { stanza: 'node_db', line: 2, reason: 'unused' },
-      { stanza: 'validators_file', line: 4, reason: 'unused' },
+      { stanza: 'sntp_servers', line: 4, reason: 'unused' },
       { stanza: 'ssl_verify', line: 6, reason: 'unused' },
       { stanza: 'my_typo', line: 8, reason: 'unknown' },
     ]);

@@ -47,7 +47,8 @@ describe('crawl entries', () => {
 describe('the unl section', () => {
   it('is ValidatorList::getJson with no publishers, minus what getUnlInfo removes, plus validator_sites', () => {
     expect(unlInfo()).toEqual({
-      validator_list: { count: 0, expiration: 'unknown', status: 'unknown' },
+      // rippled 3.1.2's /crawl unl carries validator_list_threshold (rippled-3.1.2-answers.json, R_crawl).
+      validator_list: { count: 0, expiration: 'unknown', status: 'unknown', validator_list_threshold: 1 },
       local_static_keys: [],
       publisher_lists: [],
       validator_sites: [],

@@ -16,6 +16,7 @@ import {
   formatReservations,
   formatServerInfo,
 } from './format.js';
+import { formatManifest, formatValidators } from './format-validators.js';
 
 interface CommandSpec {
   usage: string;
@@ -72,6 +73,16 @@ const SPECS: Record<string, CommandSpec> = {
     format: (r, p) => formatLogLevel(r, p.severity as string | undefined),
   },
   stop: { usage: 'stop', summary: 'stop the node', params: noArgs('stop'), format: message },
+  validators: { usage: 'validators', summary: 'the validators listed and trusted, the quorum and the lists', params: noArgs('validators'), format: formatValidators },
+  manifest: {
+    usage: 'manifest PUBLIC_KEY',
+    summary: 'the manifest of a validator (master or ephemeral n9… key)',
+    params: (args) => {
+      if (args.length !== 1) throw new UsageError('manifest takes one node public key (n9…)');
+      return { public_key: args[0] };
+    },
+    format: formatManifest,
+  },
 };
 
 /** `metrics` is not a JSON command: it prints GET /metrics from the HTTP admin port. */

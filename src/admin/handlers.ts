@@ -17,6 +17,8 @@ import { formatEndpoint, isUnspecifiedIp } from '../protocol/address.js';
 import { NodeStatus } from '../protocol/messages.js';
 import { expectedField, invalidField, missingField, rpcError } from './errors.js';
 import type { PeerWatch } from './peer-watch.js';
+import { hubOf, manifestCommand } from './validator-commands.js';
+import { unlListJson, validatorListSitesJson, validatorsJson } from '../validators/reports.js';
 
 export type Params = Record<string, unknown>;
 export type Result = Record<string, unknown>;
@@ -59,6 +61,10 @@ const HANDLERS: Record<string, Handler> = {
     session.afterResponse = () => ctx.requestStop();
     return { message: 'xrpl-overlay server stopping' };
   },
+  validators: (ctx) => validatorsJson(hubOf(ctx)),
+  validator_list_sites: (ctx) => validatorListSitesJson(hubOf(ctx)),
+  unl_list: (ctx) => unlListJson(hubOf(ctx)),
+  manifest: (ctx, params) => manifestCommand(hubOf(ctx), params),
   subscribe: (_ctx, params, session) => subscription(params, session, true),
   unsubscribe: (_ctx, params, session) => subscription(params, session, false),
 };

@@ -7,6 +7,7 @@
 import { type LedgerInfoKind, LEDGER_INFO_KINDS } from '../overlay/ledger-requests.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer } from '../peer/peer.js';
+import { registerValidatorMetrics } from './validator-metrics.js';
 
 export type MetricType = 'counter' | 'gauge';
 
@@ -210,5 +211,6 @@ export class OverlayMetrics {
       type: 'gauge',
       collect: () => [{ value: this.overlay.uptimeSeconds() }],
     });
+    if (this.overlay.opts.validators) registerValidatorMetrics(r, this.overlay.opts.validators);
   }
 }

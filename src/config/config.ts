@@ -13,9 +13,11 @@ import { decodeNodePublic, decodeSeed } from 'ripple-address-codec';
 import { ConfigError, parseStanzas, type Stanza, type StanzaFile, type StanzaLine } from './stanzas.js';
 import { readTimers, timerConfigKeys, type Timers } from './timers.js';
 import { type CrawlNetworkConfig, readCrawlNetwork } from './crawl-network.js';
+import { readValidatorsConfig, VALIDATOR_STANZAS, type ValidatorsConfig } from './validators.js';
 
 export { ConfigError } from './stanzas.js';
 export type { TimerKey, Timers } from './timers.js';
+export type { StaticValidator, UntrustedRelay, ValidatorsConfig } from './validators.js';
 
 /** rippled's DEFAULT_PEER_PORT (IANA): used for [ips]/[ips_fixed] entries without a port. */
 export const DEFAULT_PEER_PORT = 2459;
@@ -139,6 +141,8 @@ export interface Config {
   timers: Timers;
   /** `[crawl_network]` (ours): crawl the network on a schedule; absent: never. */
   crawlNetwork?: CrawlNetworkConfig;
+  /** The validator stanzas (config/validators.ts). */
+  validators: ValidatorsConfig;
   ignored: IgnoredStanza[];
 }
 
@@ -166,6 +170,7 @@ export function parseConfig(text: string, file = 'rippled.cfg'): Config {
     ledgerReplay: r.singleBool('ledger_replay', false),
     reduceRelay: readReduceRelay(r),
     timers,
+    validators: readValidatorsConfig(r.source),
     ignored: [],
   };
   setIfDefined(config, 'adminWs', ports.find((p) => p.name === 'port_ws_admin_local'));
@@ -813,6 +818,7 @@ function listIgnored(r: Reader, portsInUse: Set<string>): IgnoredStanza[] {
 
 function stanzaIgnoreReason(stanza: Stanza, portsInUse: Set<string>): IgnoredStanza['reason'] | undefined {
   if (portsInUse.has(stanza.name) || USED_STANZAS.has(stanza.name)) return undefined;
+  if ((VALIDATOR_STANZAS as readonly string[]).includes(stanza.name)) return undefined;
   if (RIPPLED_STANZAS.has(stanza.name)) return 'unused';
   if (looksLikePort(stanza)) return 'not-in-server';
   return 'unknown';

@@ -35,11 +35,16 @@ export interface OverlayServerFacts {
   peer_disconnects_resources: number;
   /** Ours: the newest ledger a peer reported as accepted. */
   newest_peer_ledger?: { seq: number; hash?: string };
+  /** From the validator list (src/validators/reports.ts), when the node has one. */
+  validator_list?: Record<string, unknown>;
+  validation_quorum?: number;
 }
 
 export interface CrawlSource {
   peers(): Peer[];
   serverInfo(): OverlayServerFacts;
+  /** /crawl's unl section, when the node has a validator list. */
+  unlInfo?(): Record<string, unknown> | undefined;
 }
 
 export interface CrawlEntry {
@@ -78,7 +83,7 @@ export function buildCrawl(source: CrawlSource, opts: CrawlOptions): Record<stri
   }
   if (opts.server) out.server = buildServerInfo(source.serverInfo(), 'crawl');
   if (opts.counts) out.counts = { peers: source.peers().length };
-  if (opts.unl) out.unl = unlInfo();
+  if (opts.unl) out.unl = source.unlInfo?.() ?? unlInfo();
   return out;
 }
 
@@ -98,7 +103,7 @@ export function validatorListSummary(): { count: number; expiration: string; sta
  * `validator_sites`.
  */
 export function unlInfo(): Record<string, unknown> {
-  return { validator_list: validatorListSummary(), local_static_keys: [], publisher_lists: [], validator_sites: [] };
+  return { validator_list: { ...validatorListSummary(), validator_list_threshold: 1 }, local_static_keys: [], publisher_lists: [], validator_sites: [] };
 }
 
 // ------------------------------------------------------------------------------ server_info
@@ -146,7 +151,8 @@ export function buildServerInfo(
   info.server_state = base.server_state;
   info.time = rippledTime(env.now);
   if (admin) {
-    info.validator_list = validatorListSummary();
+    info.validator_list = base.validator_list ?? validatorListSummary();
+    if (base.validation_quorum !== undefined) info.validation_quorum = base.validation_quorum;
     info.pubkey_validator = 'none';
   }
   info.pubkey_node = base.pubkey_node;

@@ -9,6 +9,8 @@ export interface HealthSource {
   serverState(): string;
   /** Seconds since a peer last reported an accepted ledger; undefined when none has. */
   ledgerAgeSeconds(): number | undefined;
+  /** A validator list has expired: rippled is then UNL-blocked and held at "connected" at best. */
+  validatorListExpired?(): boolean;
 }
 
 type Level = 0 | 1 | 2; // healthy, warning, critical
@@ -45,6 +47,10 @@ export function buildHealth(source: HealthSource): { status: number; reason: str
   if (state === 'disconnected') {
     info.server_state = state;
     raise(2);
+  } else if (source.validatorListExpired?.()) {
+    // A UNL-blocked rippled cannot leave "connected", which its /health reports as a warning.
+    info.server_state = state;
+    raise(1);
   }
 
   const [status, reason] = level === 0 ? [200, 'OK'] : level === 1 ? [503, 'Service Unavailable'] : [500, 'Internal Server Error'];

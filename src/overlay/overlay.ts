@@ -39,6 +39,10 @@ import { HashRouter } from './hash-router.js';
 import { isNewAnnouncement, statusMessage } from './ledger-announce.js';
 import { type LedgerRequestLimits, LedgerRequests } from './ledger-requests.js';
 import { checkRelayItem } from './relay-checks.js';
+import { encodeMessage } from '../protocol/codec.js';
+import { ValidatorsHub } from '../validators/hub.js';
+import { LIST_FEE_CHARGES, relayDecision, validatorServerInfo } from './validator-relay.js';
+import { listExpired, unlInfo } from '../validators/reports.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
 import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
@@ -125,6 +129,10 @@ export interface OverlayOptions {
   servedPorts?: readonly ServerPort[];
   /** [vl] enabled: answer GET /vl/<key> (rippled's default: on). */
   vlEnabled?: boolean;
+  /** Manifests, validator lists and the untrusted relay policy (src/validators); none: relay all. */
+  validators?: ValidatorsHub;
+  /** [network_quorum]: peers needed to count as connected (rippled's default 1). */
+  networkQuorum?: number;
   timers: OverlayTimers;
   /** Data directory for persisted state (reservations, bootcache); none: memory only. */
   dataDir?: string;
@@ -283,6 +291,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     clearInterval(this.resourceTimer);
     this.ledgerRequests.stop();
     for (const peer of this.peers()) peer.close('shutting down');
+    this.opts.validators?.stop();
     await this.listener?.stop();
     this.bootcache.flush();
     this.log.info('overlay stopped');
@@ -352,7 +361,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       return sendHttp(socket, h.status, h.reason, JSON.stringify(h.body), this.opts.userAgent);
     }
     if (head.method === 'GET' && path.startsWith('/vl/') && path.length > 4 && this.opts.vlEnabled !== false) {
-      // rippled's answer for a publisher key it holds no list for; this node holds no validator lists.
+      const file = this.opts.validators?.vlFile(path.slice(4));
+      if (file) return sendHttp(socket, 200, 'OK', JSON.stringify(file), this.opts.userAgent);
+      // rippled's answer for a publisher key it holds no list for.
       return sendHttp(socket, 404, 'Not Found', '', this.opts.userAgent);
     }
     sendHttp(socket, 403, 'Forbidden', '', this.opts.userAgent, 'text/plain');
@@ -697,6 +708,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     peer.on('status', (s) => this.onPeerStatus(peer, s));
     peer.once('close', (reason) => {
       this.peersById.delete(peer.id);
+      this.opts.validators?.onPeerClosed(peer.id);
       this.discovery.delete(peer.id);
       this.ledgerRequests.onPeerClosed(peer);
       this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds }, 'peer disconnected');
@@ -717,6 +729,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     if (this.latestLedger) peer.send('STATUS_CHANGE', statusMessage(this.latestLedger));
     this.emit('peerConnected', peer);
     peer.start();
+    this.opts.validators?.onPeerActive(peer);
     return peer;
   }
 
@@ -724,7 +737,11 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.emit('message', peer, msg, frame);
     if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
     else if (this.ledgerRequests.onMessage(peer, msg)) return;
-    else if (RELAYED_TYPES.has(frame.type)) this.relay(peer, msg, frame);
+    else if (msg.name === 'VALIDATOR_LIST' || msg.name === 'VALIDATOR_LIST_COLLECTION') {
+      const r = this.opts.validators?.onValidatorList(peer, msg, this.peers());
+      if (r?.fee) peer.charge(LIST_FEE_CHARGES[r.fee], r.reason);
+      else if (r) this.log.debug({ peer: peer.info.n9, reason: r.reason }, 'validator list');
+    } else if (RELAYED_TYPES.has(frame.type)) this.relay(peer, msg, frame);
   }
 
   /**
@@ -741,6 +758,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     }
     const skip = this.router.receive(check.key, from.id);
     if (!skip) return;
+    const hub = this.opts.validators;
+    const policy = hub ? relayDecision(hub, msg) : 'relay';
+    if (policy === 'drop') return;
     if (check.verify && !check.verify()) {
       from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
       return;
@@ -754,6 +774,12 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       if (!kept.payload) return;
       payload = kept.payload;
     }
+    if (hub && msg.name === 'MANIFESTS') {
+      // rippled relays only the manifests that changed what it knows, in a message of their own.
+      const fresh = hub.onManifests(msg.message);
+      if (!fresh) return;
+      payload = encodeMessage('MANIFESTS', fresh);
+    } else if (policy === 'hold') return;
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     const framed: { plain?: Buffer; lz4?: Buffer } = {};
     for (const p of this.peersById.values()) {
@@ -781,7 +807,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   // ------------------------------------------------------------ reports
 
   serverState(): string {
-    return this.peersById.size > 0 ? 'connected' : 'disconnected';
+    return this.peersById.size >= Math.max(1, this.opts.networkQuorum ?? 1) ? 'connected' : 'disconnected';
   }
 
   uptimeSeconds(): number {
@@ -808,6 +834,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     };
     if (this.opts.networkId !== undefined) info.network_id = this.opts.networkId;
     if (this.opts.serverDomain) info.server_domain = this.opts.serverDomain;
+    if (this.opts.validators) Object.assign(info, validatorServerInfo(this.opts.validators));
     // Ours, not rippled's `network_ledger` (which is only ever the string "waiting").
     if (this.latestLedger?.ledgerSeq !== undefined) {
       info.newest_peer_ledger = { seq: this.latestLedger.ledgerSeq, hash: this.latestLedger.ledgerHash?.toString('hex').toUpperCase() };
@@ -819,8 +846,17 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     return buildCrawl(this, this.opts.crawl);
   }
 
+  unlInfo(): Record<string, unknown> | undefined {
+    return this.opts.validators ? unlInfo(this.opts.validators) : undefined;
+  }
+
   health(): { status: number; reason: string; body: object } {
     return buildHealth(this);
+  }
+
+  /** True when a validator list has expired (rippled: UNL blocked). */
+  validatorListExpired(): boolean {
+    return this.opts.validators ? listExpired(this.opts.validators) : false;
   }
 }
 
