@@ -81,6 +81,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
       sendQueueTarget: t.sendQueueTarget,
       sendQueueIntervals: t.sendQueueIntervals,
       relayBacklogBytes: t.relayBacklogBytes,
+      decompressBytesPerSecond: t.decompressBytesPerSecond,
       discovery: {
         endpointsIntervalMs: t.endpointsInterval,
         livecacheTtlMs: t.livecacheTtl,
