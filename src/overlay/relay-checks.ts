@@ -21,7 +21,7 @@ import { verifyDigestSignature } from '../identity/node-key.js';
 import { encodeMessage, type PeerMessage } from '../protocol/codec.js';
 import type { TMManifests, TMProposeSet } from '../protocol/messages.js';
 import { Charge, type ChargeKind } from '../peer/resource.js';
-import { objectShape } from './ledger-objects.js';
+import { objectShape } from './object-shape.js';
 import { checkManifestSignature, checkTransactionSignature, checkValidationSignature, type SignatureCheck } from './signatures.js';
 
 /** rippled's txMaxSizeBytes: a larger transaction does not deserialize, and is dropped. */
