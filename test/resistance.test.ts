@@ -151,7 +151,7 @@ describe('resistance', () => {
     // It answers pings (rawPeer), so that only what it sends could get it dropped.
     const attacker = await rawPeer(ip);
     const dropped: string[] = [];
-    node.overlay.on('peerDisconnected', (_p, reason) => dropped.push(reason));
+    node.overlay.on('peerDisconnected', (p, reason) => p.info.n9 === attacker.n9 && dropped.push(reason));
     await waitFor('both peers', () => node.overlay.peers().length === 2);
     const block = lz4CompressBlock(Buffer.alloc(0x03ffffff, 0x41));
     const header = Buffer.alloc(10);
