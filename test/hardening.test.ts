@@ -3,6 +3,7 @@
  * These run on in-memory streams and temp directories only; the socket-level cases are in
  * test/resistance.test.ts.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { NodeIdentity, loadOrCreateNodeIdentity } from '../src/identity/node-key.js';
 import { checkRelayItem } from '../src/overlay/relay-checks.js';
 import { Reservations } from '../src/overlay/reservations.js';
+import { Bootcache } from '../src/overlay/peerfinder/bootcache.js';
+import { parseConfig } from '../src/config/config.js';
+import { readJsonState } from '../src/identity/state-file.js';
 import { Peer, type PeerInfo, type PeerLog } from '../src/peer/peer.js';
 import { encodeMessage, decodeMessage } from '../src/protocol/codec.js';
 import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES } from '../src/protocol/framing.js';
@@ -225,11 +229,51 @@ describe('5. state files are validated on load and written by one atomic helper'
     expect(readdirSync(dir).filter((f) => f !== 'bootcache.json.tmp-999').sort()).toEqual(['node-key.json']);
   });
 
+  it('a bootcache of the wrong shape is reported with the file named, and the cache starts empty', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-bc-'));
+    const path = join(dir, 'bootcache.json');
+    for (const [text, why] of [['null', /expected an object, found null/], ['[]', /expected an object, found a list/], ['{"version":2,"entries":[]}', /unknown version 2/]] as const) {
+      writeFileSync(path, text);
+      const r = new Bootcache({ capacity: 10, prunePercent: 10, cooldownMs: 1000, now: () => 0, path }).load();
+      expect(r.loaded).toBe(0);
+      expect(r.warning).toContain(path);
+      expect(r.warning).toMatch(why);
+    }
+  });
+
+  it('kill -9 in the middle of saves leaves the old or the new file, whole, and no temp file on the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-kill-'));
+    const file = join(dir, 'peer-reservations.json');
+    const script = join(dir, 'saver.mts');
+    const helper = new URL('../src/identity/state-file.ts', import.meta.url).pathname;
+    // Saves a 2 MB file over and over, so that the kill lands mid-write most of the time.
+    writeFileSync(script, `import { writeJsonAtomic } from ${JSON.stringify(helper)};\nconst big = 'x'.repeat(2_000_000);\nfor (let i = 0; ; i++) { writeJsonAtomic(${JSON.stringify(file)}, [{ i, big }]); if (i === 0) console.log('saving'); }\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // Whatever the kill interrupted, the file reads whole (old or new)…
+    const value = readJsonState(file, [], (v) => v as { i: number; big: string }[]);
+    expect(value[0]!.big.length).toBe(2_000_000);
+    // …and reading it, as the next start does, removes any temp file the kill left.
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  }, 30_000);
+
   it('the node key file of a wrong type names the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-key-'));
     writeFileSync(join(dir, 'node-key.json'), '[]');
     expect(() => loadOrCreateNodeIdentity(dir)).toThrow(join(dir, 'node-key.json'));
     expect(readFileSync(join(dir, 'node-key.json'), 'utf8')).toBe('[]');
+  });
+});
+
+describe('1b. the decompression budget is a config key', () => {
+  it('[overlay] decompress_bytes_per_second parses, with a default of 4 MiB', () => {
+    const base = '[port_peer]\nip = 127.0.110.9\nport = 51235\nprotocol = peer\n';
+    expect(parseConfig(base, 'x.cfg').timers.decompressBytesPerSecond).toBe(4 * 1024 * 1024);
+    expect(parseConfig(`${base}[overlay]\ndecompress_bytes_per_second = 1048576\n`, 'x.cfg').timers.decompressBytesPerSecond).toBe(1048576);
+    expect(() => parseConfig(`${base}[overlay]\ndecompress_bytes_per_second = 10\n`, 'x.cfg')).toThrow(/decompress_bytes_per_second/);
   });
 });
 
