@@ -7,9 +7,11 @@
  * We hold no ledgers, validator lists or manifests, so we check what can be checked without them:
  * sizes, key types and signatures: a proposal's (rippled's checkPropose), a transaction's (its
  * checkTransaction → STTx::checkSign), a validation's (its checkValidation → STValidation::isValid)
- * and each manifest's in a TMManifests (its onManifests → Manifest::verify). A transaction,
- * validation or manifest we cannot read exactly as rippled does is relayed as before (signatures.ts
- * says which), never dropped on a guess.
+ * and each manifest's in a TMManifests (its onManifests → Manifest::verify). A well-formed
+ * transaction, validation or manifest we cannot read exactly as rippled does (a field we do not
+ * know, say) is relayed as before (signatures.ts says which), never dropped on a guess; but bytes
+ * that are not a serialized object at all (object-shape.ts) are never relayed: rippled cannot parse
+ * them either, and charges for them as noted where each is refused.
  *
  * rippled relays only the manifests it accepted, in a message of its own. We keep no manifest cache,
  * so we cannot tell which it would accept: we leave out those whose signatures verifiably fail and
