@@ -92,6 +92,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
         maxUnknownTimeMs: t.maxUnknownTime,
         maxDivergedTimeMs: t.maxDivergedTime,
       },
+      decompressBytesPerSecond: t.decompressBytesPerSecond,
       discovery: {
         endpointsIntervalMs: t.endpointsInterval,
         livecacheTtlMs: t.livecacheTtl,

@@ -8,6 +8,7 @@ import {
   MAX_ENCODABLE_BYTES,
   MAX_FRAME_BYTES,
   type RawFrame,
+  tryEncodeFrame,
 } from '../src/protocol/framing.js';
 import { lz4CompressBlock } from '../src/protocol/lz4.js';
 import { COMPRESSIBLE_TYPES, MessageType } from '../src/protocol/message-types.js';
@@ -188,27 +189,28 @@ describe('size limits', () => {
 
   // This test used to accept exactly 64 MiB: such a frame decodes, but encodeFrame cannot send it on
   // (26 size bits), so relaying it threw. The limit is now what a header can state.
-  it('rejects exactly 64 MiB uncompressed in the header, and accepts 64 MiB - 1', () => {
+  // Issue 10: rippled refuses only above 64 MiB (an earlier fix of ours refused exactly 64 MiB).
+  it('rejects 64 MiB + 1 uncompressed in the header, and accepts exactly 64 MiB', () => {
     const header = Buffer.alloc(10);
     header.writeUInt32BE((0x90000000 | 1_000_000) >>> 0, 0);
     header.writeUInt16BE(MessageType.LEDGER_DATA, 4);
-    header.writeUInt32BE(MAX_FRAME_BYTES, 6);
+    header.writeUInt32BE(MAX_FRAME_BYTES + 1, 6);
     expect(frameError(() => new FrameDecoder({ compression: true }).push(header)).reason).toBe('too-large');
-    header.writeUInt32BE(MAX_ENCODABLE_BYTES, 6);
+    header.writeUInt32BE(MAX_FRAME_BYTES, 6);
     expect(MAX_ENCODABLE_BYTES).toBe(MAX_FRAME_BYTES - 1);
     expect(new FrameDecoder({ compression: true }).push(header)).toEqual([]);
   });
 
-  it('never accepts more than encodeFrame can encode, whatever maxFrameBytes says', () => {
+  it('never accepts more than 64 MiB, whatever maxFrameBytes says', () => {
     const header = Buffer.alloc(10);
     header.writeUInt32BE((0x90000000 | 1_000_000) >>> 0, 0);
     header.writeUInt16BE(MessageType.LEDGER_DATA, 4);
-    header.writeUInt32BE(MAX_FRAME_BYTES, 6);
+    header.writeUInt32BE(MAX_FRAME_BYTES + 1, 6);
     const decoder = new FrameDecoder({ compression: true, maxFrameBytes: 2 * MAX_FRAME_BYTES });
     expect(frameError(() => decoder.push(header)).reason).toBe('too-large');
   });
 
-  it('refuses a real LZ4 frame that expands to 64 MiB; one of 64 MiB - 1 decodes and re-encodes', () => {
+  it('refuses a real LZ4 frame that expands to 64 MiB + 1; one of exactly 64 MiB decodes, and is re-framed compressed only', () => {
     const frameOf = (size: number) => {
       const block = lz4CompressBlock(Buffer.alloc(size));
       const header = Buffer.alloc(10);
@@ -217,13 +219,17 @@ describe('size limits', () => {
       header.writeUInt32BE(size, 6);
       return Buffer.concat([header, block]);
     };
-    const tooBig = frameOf(MAX_FRAME_BYTES);
+    const tooBig = frameOf(MAX_FRAME_BYTES + 1);
     expect(frameError(() => new FrameDecoder({ compression: true }).push(tooBig)).reason).toBe('too-large');
-    const [frame] = new FrameDecoder({ compression: true }).push(frameOf(MAX_ENCODABLE_BYTES));
-    expect(frame!.payload.length).toBe(MAX_ENCODABLE_BYTES);
-    // What we accept, we can relay.
-    expect(encodeFrame(frame!.type, frame!.payload, true).length).toBeGreaterThan(10);
-    expect(encodeFrame(frame!.type, frame!.payload, false).length).toBe(MAX_ENCODABLE_BYTES + 6);
+    const [frame] = new FrameDecoder({ compression: true }).push(frameOf(MAX_FRAME_BYTES));
+    expect(frame!.payload.length).toBe(MAX_FRAME_BYTES);
+    // What we accept, relay can frame without throwing: compressed for LZ4 peers, not at all plain
+    // (a plain header states at most 64 MiB - 1).
+    expect(tryEncodeFrame(frame!.type, frame!.payload, true)!.length).toBeGreaterThan(10);
+    expect(tryEncodeFrame(frame!.type, frame!.payload, false)).toBeUndefined();
+    expect(() => encodeFrame(frame!.type, frame!.payload, false)).toThrow(FrameError);
+    const [smaller] = new FrameDecoder({ compression: true }).push(frameOf(MAX_ENCODABLE_BYTES));
+    expect(encodeFrame(smaller!.type, smaller!.payload, false).length).toBe(MAX_ENCODABLE_BYTES + 6);
   }, 60_000);
 
   it('rejects a plain 64 MiB + 1 header, which cannot have its top 6 bits clear', () => {

@@ -13,12 +13,14 @@ const { MessageType } = await import('../src/protocol/message-types.js');
 
 describe('relay checks when a reader throws', () => {
   it('relay the transaction, the validation and the manifest list as they came', () => {
-    const tx = checkRelayItem({ name: 'TRANSACTION', type: MessageType.TRANSACTION, message: { rawTransaction: Buffer.alloc(200, 1), status: 1 } }, Buffer.alloc(0));
+    // Well-formed objects (a UINT32 field, then a VL of filler): only the signature readers throw.
+    const object = (size: number) => Buffer.concat([Buffer.from('2200000001', 'hex'), Buffer.from([0x73, size - 7]), Buffer.alloc(size - 7, 1)]);
+    const tx = checkRelayItem({ name: 'TRANSACTION', type: MessageType.TRANSACTION, message: { rawTransaction: object(150), status: 1 } }, Buffer.alloc(0));
     expect(tx.ok && tx.verify?.()).toBe(true);
-    const val = checkRelayItem({ name: 'VALIDATION', type: MessageType.VALIDATION, message: { validation: Buffer.alloc(200, 2) } }, Buffer.alloc(0));
+    const val = checkRelayItem({ name: 'VALIDATION', type: MessageType.VALIDATION, message: { validation: object(150) } }, Buffer.alloc(0));
     expect(val.ok && val.verify?.()).toBe(true);
     const payload = Buffer.from('as received');
-    const man = checkRelayItem({ name: 'MANIFESTS', type: MessageType.MANIFESTS, message: { list: [{ stobject: Buffer.alloc(10, 3) }] } }, payload);
+    const man = checkRelayItem({ name: 'MANIFESTS', type: MessageType.MANIFESTS, message: { list: [{ stobject: object(10) }] } }, payload);
     const kept = man.ok ? man.filter?.() : undefined;
     expect(kept).toEqual({ payload, dropped: 0 });
   });

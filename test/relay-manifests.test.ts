@@ -195,6 +195,9 @@ describe('TMManifests relay filter', () => {
   const good = manifest({ master, ephemeral: secpKey('filter ephemeral'), sequence: 9 });
   const good2 = manifest({ master: edKey(), ephemeral: secpKey('filter ephemeral 2'), sequence: 1 });
   const forged = Buffer.from(encode({ ...(decode(hex(good)) as Json), Sequence: 10 }), 'hex');
+  // Well-formed, but with a field rippled's manifest template lacks: we cannot judge it, so it is kept.
+  const unjudged = Buffer.from(encode({ ...(decode(hex(good)) as Json), Flags: 0 }), 'hex');
+  // Bytes that are not a serialized object at all: left out, without a charge (issue 10).
   const garbage = Buffer.from('garbage');
   const check = (m: TMManifests) => {
     const payload = encodeMessage('MANIFESTS', m);
@@ -208,17 +211,24 @@ describe('TMManifests relay filter', () => {
     return m.message.list.map((e) => Buffer.from(e.stobject));
   };
 
-  it('relays the original bytes when nothing fails, garbage included', () => {
-    const { payload, kept } = check({ list: [{ stobject: good }, { stobject: garbage }, { stobject: good2 }] });
+  it('relays the original bytes when nothing fails, what it cannot judge included', () => {
+    const { payload, kept } = check({ list: [{ stobject: good }, { stobject: unjudged }, { stobject: good2 }] });
     expect(kept.dropped).toBe(0);
     expect(kept.payload).toBe(payload);
   });
 
-  it('re-encodes without the manifests that fail, keeping the order of the rest, and charges nothing (as rippled)', () => {
-    const { kept } = check({ list: [{ stobject: good }, { stobject: forged }, { stobject: garbage }, { stobject: good2 }] });
+  it('leaves out bytes that are not a manifest at all, charging nothing', () => {
+    const { kept } = check({ list: [{ stobject: good }, { stobject: garbage }, { stobject: good2 }] });
     expect(kept.dropped).toBe(1);
     expect(kept.charge).toBeUndefined();
-    expect(listOf(kept.payload!)).toEqual([good, garbage, good2]);
+    expect(listOf(kept.payload!)).toEqual([good, good2]);
+  });
+
+  it('re-encodes without the manifests that fail, keeping the order of the rest, and charges nothing (as rippled)', () => {
+    const { kept } = check({ list: [{ stobject: good }, { stobject: forged }, { stobject: unjudged }, { stobject: good2 }] });
+    expect(kept.dropped).toBe(1);
+    expect(kept.charge).toBeUndefined();
+    expect(listOf(kept.payload!)).toEqual([good, unjudged, good2]);
   });
 
   it('relays nothing when every manifest fails', () => {

@@ -425,7 +425,12 @@ describe('relay on the wire', () => {
     };
     expect(hook(tx)).toBe(true);
     expect(hook(forged)).toBe(false);
-    expect(hook(Buffer.alloc(200, 9))).toBe(true); // unreadable: relayed as before
+    // Well-formed but not readable exactly as rippled reads it (a field number no one defined, out of
+    // order): relayed as before.
+    expect(hook(Buffer.concat([tx, Buffer.from('70c80401020304', 'hex')]))).toBe(true);
+    // Bytes that are no serialized object at all: never relayed (issue 10), and no verify hook is asked.
+    const garbage = checkRelayItem({ name: 'TRANSACTION', type: MessageType.TRANSACTION, message: { rawTransaction: Buffer.alloc(200, 9), status: 1 } }, Buffer.alloc(0));
+    expect(garbage.ok).toBe(false);
   });
 
   it('drops a forged transaction and a forged validation, charging their sender, and relays the genuine ones', async () => {

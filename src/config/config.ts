@@ -250,7 +250,9 @@ function setIfDefined<K extends keyof Config>(config: Config, key: K, value: Con
 // Reading values with their location
 
 /** A problem with one value; the Reader adds file, line and stanza. */
-class BadValue extends Error {}
+class BadValue extends Error {
+  override name = 'BadValue';
+}
 
 class Reader {
   constructor(readonly source: StanzaFile) {}

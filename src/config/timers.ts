@@ -141,6 +141,11 @@ export const TIMER_ROWS = [
     doc: 'Ours: relayed messages are not queued for a peer that has this many bytes still unwritten (it is slow or not reading; the send-queue rule drops it later). rippled has no such limit.',
   },
   {
+    key: 'decompressBytesPerSecond', stanza: 'overlay', configKey: 'decompress_bytes_per_second', default: 4 * 1024 * 1024,
+    unit: 'count', min: 65_536, max: 1024 * 1024 * 1024,
+    doc: 'Ours: uncompressed bytes one peer may make us decompress per second; past it the peer is not read until the budget refills (LZ4 expands up to 255 times; rippled has no such limit).',
+  },
+  {
     key: 'resourceWarnThreshold', stanza: 'overlay', configKey: 'resource_warn_threshold', default: 5000,
     unit: 'count', min: 1, max: 100_000_000,
     doc: 'Charge balance at which a peer is warned about (Resource warningThreshold).',

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import secp256k1 from 'secp256k1';
 import * as addressCodec from 'ripple-address-codec';
+import { readStateText, writeFileAtomic } from './state-file.js';
 
 const SECRET_KEY_BYTES = 32;
 const PUBLIC_KEY_BYTES = 33;
@@ -265,49 +266,6 @@ function serialiseKeyFile(identity: NodeIdentity): string {
   return `${JSON.stringify(record, null, 2)}\n`;
 }
 
-/** Writes `contents` to `file` via a temp file in the same directory, fsync and rename; mode 0600. */
-function writeFileAtomic(file: string, contents: string): void {
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fd = fs.openSync(temp, 'wx', 0o600);
-    try {
-      fs.fchmodSync(fd, 0o600); // the umask cannot widen it, but make the mode explicit anyway
-      fs.writeSync(fd, contents);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw error;
-  }
-  syncDirectory(dir);
-}
-
-/** Makes the rename durable; not every platform lets a directory be fsynced, so failures are ignored. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // best effort
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-function readKeyFile(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`Cannot read node key file ${file}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 /**
  * The node identity: from `seed` (rippled's `[node_seed]`, nothing written) if given, else from
  * `<dataDir>/node-key.json`, creating that file with a fresh key on first start.
@@ -317,7 +275,12 @@ export function loadOrCreateNodeIdentity(dataDir: string, seed?: string): NodeId
 
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, KEY_FILE_NAME);
-  const existing = readKeyFile(file);
+  let existing: string | undefined;
+  try {
+    existing = readStateText(file);
+  } catch (error) {
+    throw new Error(`Cannot read node key file ${file}: ${(error as Error).message}`, { cause: error });
+  }
   if (existing !== undefined) return parseKeyFile(file, existing);
 
   const identity = NodeIdentity.generate();

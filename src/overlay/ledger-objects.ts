@@ -48,7 +48,7 @@ export const SerializedType = {
 const T = SerializedType;
 
 /** Value sizes of the fixed-width types. */
-const FIXED_WIDTH = new Map<number, number>([
+export const FIXED_WIDTH = new Map<number, number>([
   [T.UINT8, 1],
   [T.UINT16, 2],
   [T.UINT32, 4],
@@ -71,7 +71,7 @@ export function fieldCode(type: number, nth: number): number {
 }
 
 /** rippled nests objects and arrays at most this deep (STObject: "Maximum nesting depth"). */
-const MAX_DEPTH = 10;
+export const MAX_DEPTH = 10;
 
 interface FieldInfo {
   name: string;
@@ -91,8 +91,8 @@ const FIELDS: ReadonlyMap<number, FieldInfo> = (() => {
 })();
 
 /** The end-of-object and end-of-array markers (rippled's OBJECT/1 and ARRAY/1). */
-const OBJECT_END = fieldCode(T.OBJECT, 1);
-const ARRAY_END = fieldCode(T.ARRAY, 1);
+export const OBJECT_END = fieldCode(T.OBJECT, 1);
+export const ARRAY_END = fieldCode(T.ARRAY, 1);
 
 /** One field of an object, located in the buffer it was read from. */
 export interface SerializedField {
@@ -111,13 +111,13 @@ export interface SerializedField {
 export type ReadResult = { ok: true; fields: SerializedField[] } | { ok: false; reason: string };
 
 /** Raised inside the reader; turned into a ReadResult at the boundary. */
-class Refused extends Error {}
+export class Refused extends Error {}
 
-function refuse(reason: string): never {
+export function refuse(reason: string): never {
   throw new Refused(reason);
 }
 
-class Cursor {
+export class Cursor {
   constructor(
     readonly bytes: Uint8Array,
     public pos: number,

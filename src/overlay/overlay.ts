@@ -13,8 +13,8 @@ import type { TlsMaterial } from '../identity/certificate.js';
 import type { NodeIdentity } from '../identity/node-key.js';
 import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp, type IpEndpoint } from '../protocol/address.js';
 import type { PeerMessage } from '../protocol/codec.js';
-import { encodeFrame, type RawFrame } from '../protocol/framing.js';
-import { type Features, HandshakeError } from '../protocol/handshake.js';
+import { encodeFrame, tryEncodeFrame, type RawFrame } from '../protocol/framing.js';
+import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';
 import { header, type HttpHead } from '../protocol/http-head.js';
 import { MessageType } from '../protocol/message-types.js';
 import type { TMEndpoints } from '../protocol/messages.js';
@@ -82,6 +82,8 @@ export interface OverlayTimers {
   sendQueueIntervals: number;
   /** [overlay] relay_backlog_bytes: no relaying to a peer with this much still unwritten. */
   relayBacklogBytes: number;
+  /** [overlay] decompress_bytes_per_second: what one peer may make us decompress per second. */
+  decompressBytesPerSecond?: number;
   /** Thresholds, decay window, entry expiration and drop fee of the resource table. */
   resource: ResourceTableOptions;
   /** Routed ledger requests, and max_unknown_time / max_diverged_time. */
@@ -686,6 +688,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       pingIntervalMs: this.opts.timers.pingIntervalMs,
       sendQueueTarget: this.opts.timers.sendQueueTarget,
       sendQueueIntervals: this.opts.timers.sendQueueIntervals,
+      ...(this.opts.timers.decompressBytesPerSecond ? { decompressBytesPerSecond: this.opts.timers.decompressBytesPerSecond } : {}),
       consumer,
       log: this.log,
     };
@@ -781,13 +784,14 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       payload = encodeMessage('MANIFESTS', fresh);
     } else if (policy === 'hold') return;
     // Framed once for the peers that compress and once for those that do not, not once per peer.
-    const framed: { plain?: Buffer; lz4?: Buffer } = {};
+    // A 64 MiB payload (accepted, as rippled does) fits only a compressed frame: none for the others.
+    const framed: { plain?: Buffer | null; lz4?: Buffer | null } = {};
     for (const p of this.peersById.values()) {
       if (p === from || skip.has(p.id)) continue;
       if (p.unwrittenBytes >= this.opts.timers.relayBacklogBytes) continue; // not reading: no more for it
       const lz4 = p.info.features.compression;
-      const out = lz4 ? (framed.lz4 ??= encodeFrame(frame.type, payload, true)) : (framed.plain ??= encodeFrame(frame.type, payload, false));
-      p.sendFrame(frame.type, out);
+      const out = lz4 ? (framed.lz4 ??= tryEncodeFrame(frame.type, payload, true) ?? null) : (framed.plain ??= tryEncodeFrame(frame.type, payload, false) ?? null);
+      if (out) p.sendFrame(frame.type, out);
     }
   }
 

@@ -7,9 +7,11 @@
  * We hold no ledgers, validator lists or manifests, so we check what can be checked without them:
  * sizes, key types and signatures: a proposal's (rippled's checkPropose), a transaction's (its
  * checkTransaction → STTx::checkSign), a validation's (its checkValidation → STValidation::isValid)
- * and each manifest's in a TMManifests (its onManifests → Manifest::verify). A transaction,
- * validation or manifest we cannot read exactly as rippled does is relayed as before (signatures.ts
- * says which), never dropped on a guess.
+ * and each manifest's in a TMManifests (its onManifests → Manifest::verify). A well-formed
+ * transaction, validation or manifest we cannot read exactly as rippled does (a field we do not
+ * know, say) is relayed as before (signatures.ts says which), never dropped on a guess; but bytes
+ * that are not a serialized object at all (object-shape.ts) are never relayed: rippled cannot parse
+ * them either, and charges for them as noted where each is refused.
  *
  * rippled relays only the manifests it accepted, in a message of its own. We keep no manifest cache,
  * so we cannot tell which it would accept: we leave out those whose signatures verifiably fail and
@@ -21,10 +23,13 @@ import { verifyDigestSignature } from '../identity/node-key.js';
 import { encodeMessage, type PeerMessage } from '../protocol/codec.js';
 import type { TMManifests, TMProposeSet } from '../protocol/messages.js';
 import { Charge, type ChargeKind } from '../peer/resource.js';
+import { objectShape } from './object-shape.js';
 import { checkManifestSignature, checkTransactionSignature, checkValidationSignature, type SignatureCheck } from './signatures.js';
 
 /** rippled's txMaxSizeBytes: a larger transaction does not deserialize, and is dropped. */
 export const TX_MAX_BYTES = 1024 * 1024;
+/** rippled's kTxMinSizeBytes: a shorter rawTransaction does not deserialize. */
+export const TX_MIN_BYTES = 32;
 /** rippled drops a TMValidation shorter than this as malformed. */
 export const VALIDATION_MIN_BYTES = 50;
 /** rippled charges a TMManifests with more entries than this (and still processes it). */
@@ -59,11 +64,19 @@ export function checkRelayItem(msg: PeerMessage, payload: Buffer): RelayCheck {
     case 'VALIDATION': {
       const v = msg.message.validation;
       if (v.length < VALIDATION_MIN_BYTES) return { ok: false, reason: 'validation too small', charge: Charge.malformed };
+      // rippled's STValidation constructor throws on such bytes, and it charges feeInvalidRequest.
+      const shape = objectShape(v);
+      if (shape.shape === 'malformed') return { ok: false, reason: `not a validation: ${shape.reason}`, charge: Charge.malformed };
       return { ok: true, key: `val:${sha512Half(v).toString('base64')}`, verify: () => notForged(() => checkValidationSignature(v)) };
     }
     case 'TRANSACTION': {
       const tx = msg.message.rawTransaction;
       if (tx.length > TX_MAX_BYTES) return { ok: false, reason: `transaction of ${tx.length} bytes is over rippled's limit` };
+      // rippled's handleTransaction cannot build an STTx of these: it logs, relays nothing and charges
+      // no more than the message's own fee (already charged by the peer).
+      if (tx.length < TX_MIN_BYTES) return { ok: false, reason: `not a transaction: ${tx.length} bytes` };
+      const shape = objectShape(tx);
+      if (shape.shape === 'malformed') return { ok: false, reason: `not a transaction: ${shape.reason}` };
       return { ok: true, key: `tx:${sha512Half(tx).toString('base64')}`, verify: () => notForged(() => checkTransactionSignature(tx)) };
     }
     case 'MANIFESTS': {
@@ -104,6 +117,12 @@ function failOpenFilter(filter: () => RelayFilter, payload: Buffer): RelayFilter
 export function filterManifests(m: TMManifests, payload: Buffer): RelayFilter {
   let reason: string | undefined;
   const kept = m.list.filter((entry) => {
+    // rippled's deserializeManifest fails on bytes that are not an object: never relayed (no charge).
+    const shape = entry.stobject.length === 0 ? { shape: 'malformed' as const, reason: 'empty' } : objectShape(entry.stobject);
+    if (shape.shape === 'malformed') {
+      reason ??= `not a manifest: ${shape.reason}`;
+      return false;
+    }
     const check = checkManifestSignature(entry.stobject);
     if (check.verdict !== 'invalid') return true;
     reason ??= `manifest: ${check.reason}`;

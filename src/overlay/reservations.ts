@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { decodeNodePublic } from '../identity/node-key.js';
-import { readJson, writeJsonAtomic } from './persist.js';
+import { describeJson, readJsonState, writeJsonAtomic } from '../identity/state-file.js';
 
 export interface Reservation {
   node: string;
@@ -19,9 +19,7 @@ export class Reservations {
   constructor(dataDir?: string) {
     this.path = dataDir ? join(dataDir, 'peer-reservations.json') : undefined;
     if (this.path) {
-      for (const r of readJson<Reservation[]>(this.path, [])) {
-        if (typeof r?.node === 'string') this.byKey.set(r.node, r);
-      }
+      for (const r of readJsonState(this.path, [], parseReservations)) this.byKey.set(r.node, r);
     }
   }
 
@@ -56,4 +54,26 @@ export class Reservations {
   private save(): void {
     if (this.path) writeJsonAtomic(this.path, this.list());
   }
+}
+
+/** The file's contents: a list of { node: <n9 key>, description?: <string> }, no key twice. */
+function parseReservations(value: unknown): Reservation[] {
+  if (!Array.isArray(value)) throw new Error(`expected a list of reservations, found ${describeJson(value)}`);
+  const seen = new Set<string>();
+  return value.map((item: unknown, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new Error(`entry ${i}: expected an object, found ${describeJson(item)}`);
+    const { node, description, ...rest } = item as Record<string, unknown>;
+    if (typeof node !== 'string') throw new Error(`entry ${i}: "node" must be a node public key, found ${describeJson(node)}`);
+    try {
+      decodeNodePublic(node);
+    } catch {
+      throw new Error(`entry ${i}: "node" ${JSON.stringify(node.slice(0, 60))} is not a node public key`);
+    }
+    if (description !== undefined && typeof description !== 'string') throw new Error(`entry ${i}: "description" must be a string`);
+    const extra = Object.keys(rest);
+    if (extra.length) throw new Error(`entry ${i}: unknown field "${extra[0]}"`);
+    if (seen.has(node)) throw new Error(`entry ${i}: ${node} is listed twice`);
+    seen.add(node);
+    return description === undefined ? { node } : { node, description };
+  });
 }

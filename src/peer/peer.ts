@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { decodeMessage, DecodeError, encodeMessage, hasField, isKnownType, type PeerMessage } from '../protocol/codec.js';
-import { encodeFrame, FrameDecoder, FrameError, MAX_ENCODABLE_BYTES, type RawFrame } from '../protocol/framing.js';
+import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_BYTES, type RawFrame } from '../protocol/framing.js';
 import type { Features, ProtocolVersion } from '../protocol/handshake.js';
 import { formatVersion, networkTimeNow } from '../protocol/handshake.js';
 import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
@@ -15,6 +15,7 @@ import type { MessageMap, TMPing, TMStatusChange } from '../protocol/messages.js
 import { NodeEvent, PingType, toNumber } from '../protocol/messages.js';
 import { Charge, type ChargeKind, DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from './resource.js';
 import { type ResourceConsumer, standaloneConsumer } from './resource-table.js';
+import { DecompressBudget } from './decompress-budget.js';
 import { TrafficStats } from './traffic.js';
 
 export type Direction = 'in' | 'out';
@@ -53,6 +54,15 @@ export interface PeerOptions {
   /** Ticks in a row with a large send queue before disconnecting (rippled: 4). */
   sendQueueIntervals: number;
   maxFrameBytes: number;
+  /**
+   * Uncompressed bytes this peer may make us decompress per second; past it we stop reading it
+   * until the budget refills (ours: see decompress-budget.ts).
+   */
+  decompressBytesPerSecond: number;
+  /** Least time between two "peer charged heavily" lines for one peer. */
+  chargeLogIntervalMs: number;
+  /** Clock for the budgets and log limits above (ms). */
+  now: () => number;
   /** Thresholds for a peer given no `consumer` (it then gets a balance of its own). */
   resource: ResourceLimits;
   /**
@@ -74,7 +84,10 @@ export const DEFAULT_PEER_OPTIONS: PeerOptions = {
   pingIntervalMs: 60_000,
   sendQueueTarget: 128,
   sendQueueIntervals: 4,
-  maxFrameBytes: MAX_ENCODABLE_BYTES,
+  maxFrameBytes: MAX_FRAME_BYTES,
+  decompressBytesPerSecond: 4 * 1024 * 1024,
+  chargeLogIntervalMs: 60_000,
+  now: () => performance.now(),
   resource: DEFAULT_RESOURCE_LIMITS,
 };
 
@@ -121,6 +134,13 @@ export class Peer extends EventEmitter<PeerEvents> {
   private pendingWrites = 0;
   private largeSendQueueTicks = 0;
   private initialBytes: Buffer | undefined;
+  private readonly decompressBudget: DecompressBudget;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  /** When the last "charged heavily" line was written, and how many were held back since. */
+  private chargeLoggedAt: number | undefined;
+  private chargeLogsHeld = 0;
+  /** Total time this peer was not read for going over its decompression budget (ms). */
+  decompressionPauseMs = 0;
 
   constructor(
     readonly info: PeerInfo,
@@ -131,7 +151,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     super();
     this.opts = { ...DEFAULT_PEER_OPTIONS, ...opts };
     this.resource = this.opts.consumer ?? standaloneConsumer(this.opts.resource, info.remoteIp);
-    this.decoder = new FrameDecoder({ compression: info.features.compression, maxFrameBytes: this.opts.maxFrameBytes });
+    // Only types we read are decompressed: an unknown type is skipped as it came.
+    this.decoder = new FrameDecoder({ compression: info.features.compression, maxFrameBytes: this.opts.maxFrameBytes, decompress: isKnownType });
+    this.decompressBudget = new DecompressBudget(this.opts.decompressBytesPerSecond, this.opts.now);
     this.timer = setInterval(() => this.onTimer(), this.opts.pingIntervalMs);
     this.timer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -205,8 +227,21 @@ export class Peer extends EventEmitter<PeerEvents> {
       this.close(`${RESOURCE_DROP_REASON}: ${why}`);
       return false;
     }
-    if (outcome === 'warn') this.opts.log?.info({ peer: this.info.n9, balance: this.resource.balance, why }, 'peer charged heavily');
+    if (outcome === 'warn') this.logHeavyCharge(why);
     return true;
+  }
+
+  /** rippled logs charges at trace; we keep one line per peer per interval, with the count held back. */
+  private logHeavyCharge(why: string): void {
+    const t = this.opts.now();
+    if (this.chargeLoggedAt !== undefined && t - this.chargeLoggedAt < this.opts.chargeLogIntervalMs) {
+      this.chargeLogsHeld++;
+      return;
+    }
+    const held = this.chargeLogsHeld;
+    this.chargeLoggedAt = t;
+    this.chargeLogsHeld = 0;
+    this.opts.log?.info({ peer: this.info.n9, balance: this.resource.balance, why, ...(held ? { alsoCharged: held } : {}) }, 'peer charged heavily');
   }
 
   close(reason: string): void {
@@ -214,6 +249,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.closed = true;
     this.closeReason = reason;
     clearInterval(this.timer);
+    clearTimeout(this.resumeTimer);
     // The entry outlives the connection for the table's expiration time (rippled: 300 s).
     this.resource.release();
     this.socket.removeAllListeners('data');
@@ -252,6 +288,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       this.opts.log?.warn({ peer: this.info.n9, err: reason }, 'bad frame from peer');
       return this.close(`bad frame: ${reason}`);
     }
+    this.spendDecompression(frames);
     for (const frame of frames) {
       if (this.closed) return;
       try {
@@ -262,6 +299,22 @@ export class Peer extends EventEmitter<PeerEvents> {
         return this.onHandlerError(frame, err);
       }
     }
+  }
+
+  /** Past its decompression budget the peer is not read until the budget has refilled. */
+  private spendDecompression(frames: RawFrame[]): void {
+    let bytes = 0;
+    for (const f of frames) if (f.compressed && !f.skipped) bytes += f.payload.length;
+    if (bytes === 0) return;
+    const waitMs = this.decompressBudget.spend(bytes);
+    if (waitMs === 0 || this.resumeTimer) return;
+    this.decompressionPauseMs += waitMs;
+    this.socket.pause();
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined;
+      if (!this.closed) this.socket.resume();
+    }, waitMs);
+    this.resumeTimer.unref();
   }
 
   private onHandlerError(frame: RawFrame, err: unknown): void {
@@ -282,7 +335,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   private onFrame(frame: RawFrame): void {
     this.traffic.record('in', frame.type, frame.wireBytes);
     if (!isKnownType(frame.type)) {
-      if (!this.charge(Charge.trivial, 'message')) return;
+      // As rippled: an unknown type is skipped, and costs nothing (no fee is charged for it).
       this.opts.log?.debug({ peer: this.info.n9, type: frame.type }, 'skipping unknown message type');
       return;
     }

@@ -23,6 +23,7 @@ const ALGORITHM_LZ4 = 0x90;
 const RESERVED_BITS = 0x0c;
 /** rippled never compresses payloads of this size or smaller. */
 const MIN_COMPRESSIBLE_BYTES = 71;
+const EMPTY = Buffer.alloc(0);
 
 export interface RawFrame {
   type: number;
@@ -34,6 +35,11 @@ export interface RawFrame {
   compressed: boolean;
   /** Header plus payload as they were on the wire. */
   wireBytes: number;
+  /**
+   * Set when the frame's type is one the reader said it will not read: the payload was skipped,
+   * not decompressed, and `payload` is empty (rippled skips unknown types the same way).
+   */
+  skipped?: true;
 }
 
 export type FrameErrorReason =
@@ -81,6 +87,17 @@ export function encodeFrame(type: number, payload: Uint8Array, compress = false)
   return frame;
 }
 
+/**
+ * encodeFrame, or undefined when the payload cannot be framed this way: a plain frame states at
+ * most 64 MiB - 1, and a 64 MiB payload (which rippled accepts, compressed) fits only a compressed
+ * frame that comes out smaller. Relay uses this, so that no accepted payload makes it throw.
+ */
+export function tryEncodeFrame(type: number, payload: Uint8Array, compress = false): Buffer | undefined {
+  if (payload.length <= SIZE_MASK) return encodeFrame(type, payload, compress);
+  if (!compress || !COMPRESSIBLE_TYPES.has(type) || payload.length > MAX_FRAME_BYTES) return undefined;
+  return tryCompressedFrame(type, payload);
+}
+
 function tryCompressedFrame(type: number, payload: Uint8Array): Buffer | undefined {
   const buf = Buffer.allocUnsafe(COMPRESSED_HEADER_BYTES + lz4CompressBound(payload.length));
   const end = lz4CompressBlockInto(payload, buf, COMPRESSED_HEADER_BYTES);
@@ -112,10 +129,17 @@ export interface FrameDecoderOptions {
   /** Whether LZ4 was negotiated (X-Protocol-Ctl: compr=lz4) for frames sent to us. */
   compression: boolean;
   /**
-   * Largest payload accepted, on the wire or uncompressed. Default and ceiling: 64 MiB - 1, the
-   * most a header can state, so that every frame we accept can be relayed by encodeFrame.
+   * Largest payload accepted, on the wire or uncompressed. Default and ceiling: 64 MiB, as rippled
+   * (refused only above). A plain header can state at most 64 MiB - 1; a compressed one can
+   * announce exactly 64 MiB uncompressed (see tryEncodeFrame for relaying such a payload).
    */
   maxFrameBytes?: number;
+  /**
+   * Whether frames of this type will be read. A compressed frame of a type that will not is
+   * skipped without being decompressed, so an unknown type costs no CPU (rippled's
+   * invokeProtocolMessage). Default: every type is read.
+   */
+  decompress?: (type: number) => boolean;
 }
 
 /**
@@ -133,11 +157,12 @@ export class FrameDecoder {
   private header: FrameHeader | undefined;
   private failure: FrameError | undefined;
   private readonly scratch = Buffer.alloc(COMPRESSED_HEADER_BYTES);
+  private readonly wanted: (type: number) => boolean;
 
   constructor(opts: FrameDecoderOptions) {
     this.compression = opts.compression;
-    // A frame that expands to more than encodeFrame can send would throw when relayed.
-    this.maxFrameBytes = Math.min(opts.maxFrameBytes ?? MAX_ENCODABLE_BYTES, MAX_ENCODABLE_BYTES);
+    this.maxFrameBytes = Math.min(opts.maxFrameBytes ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES);
+    this.wanted = opts.decompress ?? (() => true);
   }
 
   /** Bytes received but not yet returned as frames (for memory accounting). */
@@ -185,6 +210,16 @@ export class FrameDecoder {
     const header = this.header;
     if (this.queued < header.wireSize) return undefined;
     this.header = undefined;
+    if (header.compressed && !this.wanted(header.type)) {
+      this.skip(header.wireSize);
+      return {
+        type: header.type,
+        payload: EMPTY,
+        compressed: true,
+        wireBytes: header.headerBytes + header.wireSize,
+        skipped: true,
+      };
+    }
     const wirePayload = this.take(header.wireSize);
     const payload = header.compressed
       ? decompress(wirePayload, header.uncompressedSize)

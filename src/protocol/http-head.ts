@@ -93,11 +93,17 @@ const TERMINATOR = Buffer.from('\r\n\r\n');
 
 export class HttpHeadReader {
   private buffered: Buffer = Buffer.alloc(0);
+  private readonly prefix = new HeadPrefixCheck();
 
   constructor(private readonly limits: HeadLimits = DEFAULT_HEAD_LIMITS) {}
 
-  /** Feed bytes; returns the head and the bytes after it once the blank line has arrived. */
+  /**
+   * Feed bytes; returns the head and the bytes after it once the blank line has arrived. Throws
+   * HttpHeadError as soon as a byte arrives that no HTTP head could have there (as rippled's parser
+   * does), not only once the head is complete.
+   */
   push(chunk: Buffer): { head: HttpHead; rest: Buffer } | undefined {
+    this.prefix.check(chunk);
     // Search only the new bytes (plus 3 of the old, for a terminator split across chunks).
     const from = Math.max(0, this.buffered.length - 3);
     this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
@@ -115,6 +121,148 @@ export class HttpHeadReader {
     const rest = this.buffered.subarray(end + 4);
     this.buffered = Buffer.alloc(0);
     return { head, rest };
+  }
+}
+
+const enum At {
+  StartToken,
+  Target,
+  RequestVersion,
+  ResponseVersion,
+  Status,
+  Reason,
+  LineFeed,
+  LineStart,
+  Name,
+  Value,
+  Done,
+}
+
+/** RFC 9110 tchar. */
+function isTokenChar(b: number): boolean {
+  if (b >= 0x30 && b <= 0x39) return true;
+  if ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a) return true;
+  return "!#$%&'*+-.^_`|~".includes(String.fromCharCode(b));
+}
+
+/**
+ * Follows the bytes of a head as they arrive and throws at the first one that cannot belong to an
+ * HTTP/1.x request or response head: the start line's token, target and version, header names of
+ * token characters, values without control characters, CRLF line ends. The full parse still
+ * happens once the head is complete; this only makes garbage fail at once.
+ */
+class HeadPrefixCheck {
+  private at = At.StartToken;
+  private token = '';
+  private count = 0;
+  private afterLineFeed = At.LineStart;
+
+  check(chunk: Buffer): void {
+    for (let i = 0; i < chunk.length && this.at !== At.Done; i++) this.step(chunk[i]!);
+  }
+
+  private fail(b: number): never {
+    throw new HttpHeadError('malformed', `not an HTTP head (byte 0x${b.toString(16).padStart(2, '0')} where none can be)`);
+  }
+
+  private step(b: number): void {
+    switch (this.at) {
+      case At.StartToken:
+        if (isTokenChar(b) && this.token.length < 32) {
+          this.token += String.fromCharCode(b);
+          return;
+        }
+        if (b === 0x2f && this.token === 'HTTP') {
+          this.at = At.ResponseVersion;
+          this.token = 'HTTP/';
+          return;
+        }
+        if (b === 0x20 && this.token.length > 0) {
+          this.at = At.Target;
+          this.count = 0;
+          return;
+        }
+        return this.fail(b);
+      case At.Target:
+        if (b > 0x20 && b < 0x7f) {
+          this.count++;
+          return;
+        }
+        if (b === 0x20 && this.count > 0) {
+          this.at = At.RequestVersion;
+          this.token = '';
+          return;
+        }
+        return this.fail(b);
+      case At.RequestVersion:
+        return this.version(b, 'HTTP/', At.LineFeed, 0x0d);
+      case At.ResponseVersion:
+        return this.version(b, '', At.Status, 0x20);
+      case At.Status:
+        if (b >= 0x30 && b <= 0x39 && this.count < 3) {
+          this.count++;
+          return;
+        }
+        if (this.count === 3 && b === 0x20) {
+          this.at = At.Reason;
+          return;
+        }
+        if (this.count === 3 && b === 0x0d) {
+          this.at = At.LineFeed;
+          return;
+        }
+        return this.fail(b);
+      case At.Reason:
+      case At.Value:
+        if (b === 0x0d) {
+          this.at = At.LineFeed;
+          return;
+        }
+        if (b === 0x09 || (b >= 0x20 && b !== 0x7f)) return;
+        return this.fail(b);
+      case At.LineFeed:
+        if (b !== 0x0a) return this.fail(b);
+        this.at = this.afterLineFeed;
+        this.afterLineFeed = At.LineStart;
+        return;
+      case At.LineStart:
+        if (b === 0x0d) {
+          this.at = At.LineFeed;
+          this.afterLineFeed = At.Done;
+          return;
+        }
+        if (isTokenChar(b)) {
+          this.at = At.Name;
+          return;
+        }
+        return this.fail(b);
+      case At.Name:
+        if (isTokenChar(b)) return;
+        if (b === 0x3a) {
+          this.at = At.Value;
+          return;
+        }
+        return this.fail(b);
+      default:
+        return;
+    }
+  }
+
+  /** "HTTP/d.d" (the "HTTP/" of a response has been read already), then `end`. */
+  private version(b: number, expectPrefix: string, next: At, end: number): void {
+    const soFar = this.token;
+    const pattern = `${expectPrefix}d.d`;
+    const i = soFar.length - (this.at === At.ResponseVersion ? 5 : 0);
+    if (i < pattern.length) {
+      const want = pattern[i]!;
+      const ok = want === 'd' ? b >= 0x30 && b <= 0x39 : b === want.charCodeAt(0);
+      if (!ok) return this.fail(b);
+      this.token += String.fromCharCode(b);
+      return;
+    }
+    if (b !== end) return this.fail(b);
+    this.at = next;
+    this.count = 0;
   }
 }
 

@@ -13,7 +13,7 @@ import { formatEndpoint } from '../protocol/address.js';
 import { fieldCode, readObject, SerializedType } from '../overlay/ledger-objects.js';
 import { ManifestCache } from './manifest-cache.js';
 import { type Fetcher, parseSiteBlobs, type SiteTimers, ValidatorSites } from './sites.js';
-import { readJson, writeJsonAtomic } from '../overlay/persist.js';
+import { jsonObject, readJsonState, writeJsonAtomic } from '../identity/state-file.js';
 import { buildFileData, listMessagesFor, listMessageVersion, type ListMessage } from './list-relay.js';
 import { type BlobInfo, bestDisposition, MAX_SUPPORTED_BLOBS, ValidatorList, worstDisposition, type ListStats } from './validator-list.js';
 
@@ -131,7 +131,7 @@ export class ValidatorsHub {
       const file = this.cacheFile(key);
       if (!file) continue;
       try {
-        const body = readJson<Record<string, unknown> | undefined>(file, undefined);
+        const body = readJsonState<Record<string, unknown> | undefined>(file, undefined, jsonObject);
         if (!body) continue;
         const blobs = typeof body.manifest === 'string' && typeof body.version === 'number' ? parseSiteBlobs(body) : undefined;
         if (!blobs) throw new Error('not a validator list file');

@@ -4,7 +4,7 @@
  * roles). Kept in the data directory (manifests.json, written atomically, every entry re-verified on
  * load) so that a restart knows the same ephemeral keys.
  */
-import { readJson, writeJsonAtomic } from '../overlay/persist.js';
+import { jsonObject, readJsonState, writeJsonAtomic } from '../identity/state-file.js';
 import { isRevoked, type Manifest, parseManifest, verifyManifest } from './manifest.js';
 
 export type ManifestDisposition = 'accepted' | 'stale' | 'badMasterKey' | 'badEphemeralKey' | 'invalid';
@@ -94,7 +94,7 @@ export class ManifestCache {
     if (!this.file) return { loaded: 0 };
     let body: Partial<ManifestFile>;
     try {
-      body = readJson<Partial<ManifestFile>>(this.file, { version: 1, manifests: [] });
+      body = readJsonState<Partial<ManifestFile>>(this.file, { version: 1, manifests: [] }, (v) => jsonObject(v) as Partial<ManifestFile>);
     } catch (err) {
       return { loaded: 0, warning: (err as Error).message };
     }

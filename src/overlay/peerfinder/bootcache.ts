@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import { parseEndpoint, type IpEndpoint } from '../../protocol/address.js';
-import { readJson, writeJsonAtomic } from '../persist.js';
+import { describeJson, readJsonState, writeJsonAtomic } from '../../identity/state-file.js';
 import { endpointKey } from './livecache.js';
 
 /** rippled Bootcache::staticValence: the valence of addresses from [ips]. */
@@ -147,15 +147,18 @@ export class Bootcache {
   load(): { loaded: number; warning?: string } {
     this.map.clear();
     if (!this.opts.path) return { loaded: 0 };
-    let data: unknown;
+    let list: unknown[];
     try {
-      data = readJson<unknown>(this.opts.path, { version: 1, entries: [] });
+      list = readJsonState<unknown[]>(this.opts.path, [], (data) => {
+        if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`expected an object, found ${describeJson(data)}`);
+        const file = data as Partial<FileShape>;
+        if (!Array.isArray(file.entries)) throw new Error(`no "entries" list (found ${describeJson(file.entries)})`);
+        if (file.version !== undefined && file.version !== 1) throw new Error(`unknown version ${JSON.stringify(file.version)} (expected 1)`);
+        return file.entries;
+      });
     } catch (err) {
+      // A cache: a damaged one is reported and replaced, not fatal.
       return { loaded: 0, warning: `bootcache ignored, starting empty: ${(err as Error).message}` };
-    }
-    const list = (data as Partial<FileShape> | null)?.entries;
-    if (!Array.isArray(list)) {
-      return { loaded: 0, warning: `bootcache ignored, starting empty: ${this.opts.path}: no "entries" list` };
     }
     let bad = 0;
     for (const item of list as unknown[]) {
