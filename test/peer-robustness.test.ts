@@ -10,6 +10,7 @@ import { makeSelfSignedCertificate } from '../src/identity/certificate.js';
 import { NodeIdentity } from '../src/identity/node-key.js';
 import { dialPeer, type Established, type LocalNode } from '../src/peer/handshake-io.js';
 import { Peer } from '../src/peer/peer.js';
+import type { PeerClose } from '../src/peer/reasons.js';
 import { DEFAULT_RESOURCE_LIMITS, ResourceBalance } from '../src/peer/resource.js';
 import { TrafficStats, UNKNOWN_TRAFFIC } from '../src/peer/traffic.js';
 import { decodeMessage, encodeMessage, isKnownType, type PeerMessage } from '../src/protocol/codec.js';
@@ -91,12 +92,14 @@ describe('frames the node could not relay, and listeners that throw', () => {
       otherPeer.start();
       const sender = rawClient(await dialPeer({ host: ip, port: 51235, local: localNode() }));
       await waitFor('both peers', () => node.overlay.peers().length === 2);
-      const closed = new Promise<string>((resolve) => node.overlay.once('peerDisconnected', (_p, reason) => resolve(reason)));
+      const closed = new Promise<PeerClose>((resolve) => node.overlay.once('peerDisconnected', (_p, close) => resolve(close)));
       sender.socket.write(Buffer.concat([header, block]));
-      expect(await closed).toMatch(/bad frame: frame of 67108864 bytes exceeds/);
+      const close = await closed;
+      expect(close.reason).toBe('bad-frame');
+      expect(close.detail).toMatch(/^frame of 67108864 bytes exceeds/);
       expect(node.overlay.peers()).toHaveLength(1);
       expect(otherPeer.closed).toBe(false);
-      otherPeer.close('test over');
+      otherPeer.close({ reason: 'shutdown' });
       sender.socket.destroy();
     } finally {
       process.off('uncaughtException', onUncaught);
@@ -116,7 +119,7 @@ describe('frames the node could not relay, and listeners that throw', () => {
       });
       client.send(MessageType.PING, encodeMessage('PING', { type: PingType.PING, seq: 1 }));
       await waitFor('the peer to close', () => server.closed, 5000);
-      expect(server.closeReason).toMatch(/internal error handling message type 3: listener bug/);
+      expect(server.closeReason).toEqual({ reason: 'internal-error', detail: 'message type 3: listener bug' });
       expect(node.overlay.peers()).toHaveLength(0);
       client.socket.destroy();
 
@@ -222,9 +225,9 @@ describe('resource charges on the wire', () => {
 
   it('drops a peer that sends 4000 pings at once (rippled: 1004000 / 32 > 25000)', async () => {
     const { client, server } = await connect('127.0.10.4');
-    const closed = new Promise<string>((resolve) => server.once('close', resolve));
+    const closed = new Promise<PeerClose>((resolve) => server.once('close', resolve));
     client.socket.write(Buffer.concat(Array.from({ length: 4000 }, (_, i) => pingFrame(i))));
-    expect(await closed).toBe('resource limit: ping');
+    expect(await closed).toEqual({ reason: 'resource-limit', detail: 'ping' });
     client.socket.destroy();
   });
 });

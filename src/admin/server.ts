@@ -19,6 +19,7 @@ import type { Config, PortConfig } from '../config/config.js';
 import { loadTlsMaterial } from '../identity/certificate.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
+import type { PeerClose } from '../peer/reasons.js';
 import { formatEndpoint } from '../protocol/address.js';
 import { NodeEvent, NodeStatus } from '../protocol/messages.js';
 import { AllowList } from './allow-list.js';
@@ -59,7 +60,8 @@ export class AdminService {
     this.ctx = { overlay: opts.overlay, config: opts.config, log: opts.log, watch: this.watch, requestStop: () => opts.onStop() };
     const o = opts.overlay;
     const onConnected = (peer: Peer) => this.publish(connectionEvent(peer, 'PEER_CONNECTED'));
-    const onDisconnected = (peer: Peer, reason: string) => this.publish({ ...connectionEvent(peer, 'PEER_DISCONNECTED'), reason });
+    const onDisconnected = (peer: Peer, close: PeerClose) =>
+      this.publish({ ...connectionEvent(peer, 'PEER_DISCONNECTED'), reason: close.reason, ...(close.detail ? { detail: close.detail } : {}) });
     const onStatus = (peer: Peer, s: PeerLedgerStatus) => this.publish(statusEvent(peer, s));
     o.on('peerConnected', onConnected);
     o.on('peerDisconnected', onDisconnected);

@@ -13,6 +13,7 @@ import { formatVersion, networkTimeNow } from '../protocol/handshake.js';
 import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
 import type { MessageMap, TMPing, TMStatusChange } from '../protocol/messages.js';
 import { NodeEvent, PingType, toNumber } from '../protocol/messages.js';
+import type { PeerClose } from './reasons.js';
 import { Charge, type ChargeKind, DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from './resource.js';
 import { type ResourceConsumer, standaloneConsumer } from './resource-table.js';
 import { TrafficStats } from './traffic.js';
@@ -95,13 +96,11 @@ export interface PeerEvents {
   message: [msg: PeerMessage, frame: RawFrame];
   status: [status: PeerLedgerStatus];
   latency: [ms: number];
-  close: [reason: string];
+  close: [close: PeerClose];
 }
 
 let nextPeerId = 1;
 
-/** How the close reason of a peer dropped for its resource use starts. */
-export const RESOURCE_DROP_REASON = 'resource limit';
 
 export class Peer extends EventEmitter<PeerEvents> {
   readonly id = nextPeerId++;
@@ -112,7 +111,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   latencyMs: number | undefined;
   ledger: PeerLedgerStatus = { updatedAt: 0 };
   closed = false;
-  closeReason: string | undefined;
+  closeReason: PeerClose | undefined;
 
   private readonly decoder: FrameDecoder;
   private readonly opts: PeerOptions;
@@ -135,9 +134,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.timer = setInterval(() => this.onTimer(), this.opts.pingIntervalMs);
     this.timer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.close(`socket error: ${err.message}`));
-    socket.on('close', () => this.close('connection closed by peer'));
-    socket.on('end', () => this.close('connection closed by peer'));
+    socket.on('error', (err) => this.close({ reason: 'socket-error', detail: err.message }));
+    socket.on('close', () => this.close({ reason: 'remote-closed' }));
+    socket.on('end', () => this.close({ reason: 'remote-closed' }));
     this.initialBytes = initialBytes;
   }
 
@@ -202,17 +201,17 @@ export class Peer extends EventEmitter<PeerEvents> {
     // As PeerImp::charge: a drop is confirmed by Consumer::disconnect, which also adds the drop fee.
     if (outcome === 'drop' && this.resource.disconnect()) {
       this.opts.log?.warn({ peer: this.info.n9, balance: this.resource.balance, why }, 'resource limit reached, dropping peer');
-      this.close(`${RESOURCE_DROP_REASON}: ${why}`);
+      this.close({ reason: 'resource-limit', detail: why });
       return false;
     }
     if (outcome === 'warn') this.opts.log?.info({ peer: this.info.n9, balance: this.resource.balance, why }, 'peer charged heavily');
     return true;
   }
 
-  close(reason: string): void {
+  close(close: PeerClose): void {
     if (this.closed) return;
     this.closed = true;
-    this.closeReason = reason;
+    this.closeReason = close;
     clearInterval(this.timer);
     // The entry outlives the connection for the table's expiration time (rippled: 300 s).
     this.resource.release();
@@ -221,7 +220,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.socket.end();
     // A peer that stops reading must not keep the socket (and its buffers) forever.
     setTimeout(() => this.socket.destroy(), 2000).unref();
-    this.emit('close', reason);
+    this.emit('close', close);
   }
 
   /** Send a ping now (the timer also does this every interval). */
@@ -234,11 +233,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   private onTimer(): void {
     if (this.closed) return;
     if (this.pendingWrites >= this.opts.sendQueueTarget) {
-      if (++this.largeSendQueueTicks >= this.opts.sendQueueIntervals) return this.close('Large send queue');
+      if (++this.largeSendQueueTicks >= this.opts.sendQueueIntervals) return this.close({ reason: 'large-send-queue' });
     } else {
       this.largeSendQueueTicks = 0;
     }
-    if (this.pendingPing) return this.close('Ping Timeout');
+    if (this.pendingPing) return this.close({ reason: 'ping-timeout' });
     this.ping();
   }
 
@@ -250,7 +249,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     } catch (err) {
       const reason = err instanceof FrameError ? err.message : String(err);
       this.opts.log?.warn({ peer: this.info.n9, err: reason }, 'bad frame from peer');
-      return this.close(`bad frame: ${reason}`);
+      return this.close({ reason: 'bad-frame', detail: reason });
     }
     for (const frame of frames) {
       if (this.closed) return;
@@ -272,7 +271,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (log?.error) log.error(fields, msg);
     else log?.warn(fields, msg);
     try {
-      this.close(`internal error handling message type ${frame.type}: ${reason}`);
+      this.close({ reason: 'internal-error', detail: `message type ${frame.type}: ${reason}` });
     } catch (closeErr) {
       // A 'close' listener that throws too: the peer is closed already; keep the node going.
       log?.warn({ peer: this.info.n9, err: String(closeErr) }, 'close listener failed');
@@ -292,7 +291,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     } catch (err) {
       const reason = err instanceof DecodeError ? err.message : String(err);
       this.opts.log?.warn({ peer: this.info.n9, err: reason }, 'undecodable message from peer');
-      return this.close(`malformed message: ${reason}`);
+      return this.close({ reason: 'malformed-message', detail: reason });
     }
     // rippled charges one fee per message: the trivial one, or more where answering costs more (a
     // ping request costs a reply).
