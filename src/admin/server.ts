@@ -253,7 +253,11 @@ class AdminPort {
     if (!this.http) return reply(res, 403, 'Forbidden');
     if (req.method === 'GET' && path === '/metrics') {
       if (!admin) return reply(res, 403, 'Forbidden');
-      return sendText(res, 200, this.metrics.render(), METRICS_CONTENT_TYPE);
+      this.metrics.render().then(
+        (text) => sendText(res, 200, text, METRICS_CONTENT_TYPE),
+        () => reply(res, 500, 'Internal Server Error'),
+      );
+      return;
     }
     if (body !== undefined) return this.onJsonRpc(req, res, body, admin);
     readBody(req, MAX_REQUEST_BYTES).then(

@@ -16,7 +16,7 @@ import type { PeerMessage } from '../protocol/codec.js';
 import { encodeFrame, type RawFrame } from '../protocol/framing.js';
 import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';
 import { header, type HttpHead } from '../protocol/http-head.js';
-import { MessageType } from '../protocol/message-types.js';
+import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
 import { NodeEvent, type TMEndpoints } from '../protocol/messages.js';
 import {
   badRequestResponse,
@@ -135,7 +135,14 @@ export interface OverlayEvents {
   message: [peer: Peer, msg: PeerMessage, frame: RawFrame];
   handshakeFailed: [direction: 'in' | 'out', reason: HandshakeFailure];
   fixedReconnect: [endpoint: string];
+  /** A handshake ended in an active peer after this long (see OverlayMetrics for where it starts). */
+  handshakeCompleted: [direction: 'in' | 'out', seconds: number];
+  /** What became of one relayable item received from a peer. */
+  relayItem: [type: MessageTypeName, outcome: RelayOutcome];
 }
+
+/** relayed: sent on; duplicate: seen within the relay interval; refused: failed a check rippled makes. */
+export type RelayOutcome = 'relayed' | 'duplicate' | 'refused';
 
 interface FixedPeer {
   host: string;
@@ -440,7 +447,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     }
     socket.write(upgradeResponse(check, local));
     this.listener?.release(socket);
-    return this.activate(info, socket, rest, consumer);
+    const peer = this.activate(info, socket, rest, consumer);
+    const since = this.listener?.secureSince(socket);
+    if (since !== undefined) this.emit('handshakeCompleted', 'in', (performance.now() - since) / 1000);
+    return peer;
   }
 
   /**
@@ -485,6 +495,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       throw new ConnectError('resource-limit', `${formatEndpoint(ip!, port)} is over its resource limit`);
     }
     this.attempts.set(key, { host: ip ?? host, port });
+    const dialledAt = performance.now();
     try {
       const est = await dialPeer({
         host,
@@ -525,6 +536,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.bootcache.onSuccess(address);
       this.log.info({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound peer connected');
       const peer = this.activate(info, est.socket, est.rest, consumer);
+      this.emit('handshakeCompleted', 'out', (performance.now() - dialledAt) / 1000);
       consumer = undefined; // the peer holds it now
       return peer;
     } catch (err) {
@@ -721,13 +733,15 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private relay(from: Peer, msg: PeerMessage, frame: RawFrame): void {
     const check = checkRelayItem(msg, frame.payload);
     if (!check.ok) {
+      this.emit('relayItem', msg.name, 'refused');
       if (check.charge) from.charge(check.charge, check.reason);
       else this.log.debug({ peer: from.info.n9, reason: check.reason }, 'not relayed');
       return;
     }
     const skip = this.router.receive(check.key, from.id);
-    if (!skip) return;
+    if (!skip) return void this.emit('relayItem', msg.name, 'duplicate');
     if (check.verify && !check.verify()) {
+      this.emit('relayItem', msg.name, 'refused');
       from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
       return;
     }
@@ -737,9 +751,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       const why = `${msg.name}: ${kept.dropped} left out (${kept.reason ?? 'failed'})`;
       if (kept.charge) from.charge(kept.charge, kept.reason ?? why);
       else if (kept.dropped > 0) this.log.debug({ peer: from.info.n9, reason: why }, 'partly relayed');
-      if (!kept.payload) return;
+      if (!kept.payload) return void this.emit('relayItem', msg.name, 'refused');
       payload = kept.payload;
     }
+    this.emit('relayItem', msg.name, 'relayed');
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     const framed: { plain?: Buffer; lz4?: Buffer } = {};
     for (const p of this.peersById.values()) {

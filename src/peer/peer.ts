@@ -97,6 +97,8 @@ export interface PeerEvents {
   status: [status: PeerLedgerStatus];
   latency: [ms: number];
   close: [close: PeerClose];
+  /** A resource charge was laid on this peer. */
+  charge: [kind: ChargeKind];
 }
 
 let nextPeerId = 1;
@@ -197,6 +199,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Charge the peer; past the drop threshold it is disconnected. Returns false once dropped. */
   charge(kind: ChargeKind, why: string): boolean {
     if (this.closed) return false; // its hold on the table entry is released already
+    this.emit('charge', kind);
     const outcome = this.resource.charge(kind.cost);
     // As PeerImp::charge: a drop is confirmed by Consumer::disconnect, which also adds the drop fee.
     if (outcome === 'drop' && this.resource.disconnect()) {
