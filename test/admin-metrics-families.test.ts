@@ -15,11 +15,13 @@ import { dialPeer, type LocalNode } from '../src/peer/handshake-io.js';
 import { Peer } from '../src/peer/peer.js';
 import { NO_FEATURES } from '../src/protocol/handshake.js';
 import { VERSION } from '../src/version.js';
+import { listenIndependent } from './support/independent-peer.js';
 import { adminStanzas, histogramValue, httpRequest, type MetricFamily, parsePrometheus, sampleValue } from './support/admin.js';
 import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const M = '127.0.111.30';
 const F = '127.0.111.31';
+const INDIE = '127.0.111.32';
 const ROOT = resolve(import.meta.dirname, '..');
 
 afterEach(stopAllNodes);
@@ -116,6 +118,22 @@ describe('/metrics for operators', () => {
     f = parsePrometheus(await scrapeText());
     expect(sampleValue(f, 'xrpl_overlay_peer_disconnects_total', { reason: 'remote-closed' })).toBe(1);
     expect(sampleValue(f, 'xrpl_overlay_peer_disconnects_total', { reason: 'shutdown' })).toBe(0);
+  });
+});
+
+describe('handshake failure reasons', () => {
+  it('an outbound 101 whose signature fails is counted by the check that failed, as inbound ones are', async () => {
+    const m = await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: 5005 }) });
+    const indie = await listenIndependent({ host: INDIE, signWrongDigest: true });
+    try {
+      const err = await m.overlay.connect(INDIE, indie.port, 'test').catch((e: unknown) => e);
+      expect(err).toMatchObject({ kind: 'handshake', refusal: 'bad-signature' });
+      const f = parsePrometheus(await scrapeText());
+      expect(sampleValue(f, 'xrpl_overlay_handshake_failures_total', { direction: 'out', reason: 'bad-signature' })).toBe(1);
+      expect(sampleValue(f, 'xrpl_overlay_handshake_failures_total', { direction: 'out', reason: 'handshake' })).toBe(undefined);
+    } finally {
+      await indie.close();
+    }
   });
 });
 

@@ -73,7 +73,7 @@ describe('npm install -g of the tarball', () => {
     expect(stdout).toBe(`xrpl-overlay ${pkg.version}\n`);
   });
 
-  it('runs the daemon with the shipped config/hub.cfg, from any directory, and stops on SIGTERM', async () => {
+  it('runs the daemon with the shipped config/hub.cfg, from any directory, ignores SIGHUP and stops on SIGTERM', async () => {
     const hub = readFileSync(join(installed, 'config', 'hub.cfg'), 'utf8').replaceAll('127.0.0.2', IP);
     expect(hub).toContain(`ip = ${IP}`);
     const cwd = mkdtempSync(join(work, 'run-'));
@@ -89,6 +89,11 @@ describe('npm install -g of the tarball', () => {
       await waitFor('the installed daemon to start', () => out.includes('"msg":"xrpl-overlay started"'), 30_000);
       expect(out).toContain(`"address":"${IP}:51235"`);
       expect(out).toContain(`"dataDir":"${join(cwd, '.data', 'hub')}"`);
+      // No reload (contrib/xrpl-overlay.service has no ExecReload): SIGHUP is logged, and the node goes on.
+      child.kill('SIGHUP');
+      await waitFor('the SIGHUP logged', () => out.includes('SIGHUP ignored'), 10_000);
+      expect(child.exitCode).toBe(null);
+      expect(child.signalCode).toBe(null);
     } finally {
       child.kill('SIGTERM');
     }
