@@ -103,7 +103,6 @@ export interface PeerEvents {
 
 let nextPeerId = 1;
 
-
 export class Peer extends EventEmitter<PeerEvents> {
   readonly id = nextPeerId++;
   readonly connectedAt = Date.now();
