@@ -112,6 +112,8 @@ async function main(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', () => requestStop('SIGINT'));
   process.once('SIGTERM', () => requestStop('SIGTERM'));
+  // No reload: the configuration is read once. Node's default for SIGHUP would end the process.
+  process.on('SIGHUP', () => log.info('SIGHUP ignored: the configuration is read only at start, restart to apply changes'));
   try {
     daemon = await startDaemon({ config, dataDir: values['data-dir'], log, onStopCommand: () => requestStop('stop command') });
   } catch (err) {

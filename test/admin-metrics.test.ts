@@ -22,27 +22,38 @@ async function scrape() {
 }
 
 describe('GET /metrics', () => {
-  it('is valid Prometheus text with HELP and TYPE for every family, all named xrpl_overlay_*', async () => {
+  it('is valid Prometheus text with HELP and TYPE for every family: ours named xrpl_overlay_*, the process ones by their standard names', async () => {
     await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: 5005 }) });
     const families = await scrape();
-    expect([...families.keys()].sort()).toEqual([
+    const ours = [...families.keys()].filter((n) => n.startsWith('xrpl_overlay_'));
+    expect(ours.sort()).toEqual([
+      'xrpl_overlay_build_info',
       'xrpl_overlay_bytes_total',
       'xrpl_overlay_fixed_peer_reconnects_total',
+      'xrpl_overlay_handshake_duration_seconds',
       'xrpl_overlay_handshake_failures_total',
       'xrpl_overlay_ledger_replies_routed_total',
       'xrpl_overlay_ledger_replies_unroutable_total',
       'xrpl_overlay_ledger_requests_total',
       'xrpl_overlay_messages_total',
+      'xrpl_overlay_peer_charges_total',
       'xrpl_overlay_peer_disconnects_total',
+      'xrpl_overlay_peer_latency_seconds',
       'xrpl_overlay_peers',
+      'xrpl_overlay_relay_items_total',
       'xrpl_overlay_trusted_validators',
       'xrpl_overlay_untrusted_held_back_total',
       'xrpl_overlay_uptime_seconds',
       'xrpl_overlay_validation_quorum',
     ]);
+    // The rest are prom-client's process and Node.js families, which stock dashboards query by these names.
+    for (const n of families.keys()) if (!ours.includes(n)) expect(n, n).toMatch(/^(process|nodejs)_/);
+    for (const n of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds', 'nodejs_eventloop_lag_seconds']) {
+      expect(families.has(n), n).toBe(true);
+    }
     for (const [name, f] of families) {
       expect(f.help, name).toBeTruthy();
-      expect(f.type, name).toMatch(name.endsWith('_total') ? /^counter$/ : /^gauge$/);
+      expect(f.type, name).toMatch(name.endsWith('_total') ? /^counter$/ : name.endsWith('_duration_seconds') || name.endsWith('_latency_seconds') ? /^histogram$/ : /^(gauge|counter)$/);
     }
     expect(sampleValue(families, 'xrpl_overlay_peers', { direction: 'in' })).toBe(0);
     expect(sampleValue(families, 'xrpl_overlay_peers', { direction: 'out' })).toBe(0);
@@ -82,7 +93,10 @@ describe('GET /metrics', () => {
     expect(sampleValue(families, 'xrpl_overlay_messages_total', { type: 'PING', direction: 'out' })).toBeGreaterThanOrEqual(pingsOut);
     expect(sampleValue(families, 'xrpl_overlay_bytes_total', { type: 'PING', direction: 'in' })).toBeGreaterThanOrEqual(bytesIn);
     expect(sampleValue(families, 'xrpl_overlay_fixed_peer_reconnects_total', { endpoint: `${F}:51235` })).toBe(1);
-    expect(sampleValue(families, 'xrpl_overlay_peer_disconnects_total')).toBe(1);
+    // f stopped: it closed the connection (a reset instead of a FIN is possible on a loaded machine).
+    const closed = (reason: string) => sampleValue(families, 'xrpl_overlay_peer_disconnects_total', { reason })!;
+    expect(closed('remote-closed') + closed('socket-error')).toBe(1);
+    expect(families.get('xrpl_overlay_peer_disconnects_total')!.samples.reduce((n, x) => n + x.value, 0)).toBe(1);
   });
 
   it('counts handshake failures by direction and reason', async () => {

@@ -411,7 +411,8 @@ describe('the peer_status stream', () => {
 
     await b.stop();
     const gone = await c.nextEvent((m) => m.action === 'PEER_DISCONNECTED');
-    expect(gone).toMatchObject({ type: 'peerStatusChange', public_key: b.identity.n9, inbound: true, reason: expect.any(String), uptime: expect.any(Number) });
+    // b stopped: it closed the connection (a reset instead of a FIN is possible on a loaded machine).
+    expect(gone).toMatchObject({ type: 'peerStatusChange', public_key: b.identity.n9, inbound: true, reason: expect.stringMatching(/^(remote-closed|socket-error)$/), uptime: expect.any(Number) });
 
     // A second client that never subscribed got none of this.
     const quiet = await ws();

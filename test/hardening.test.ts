@@ -64,7 +64,7 @@ describe('1. LZ4 of an unknown type is skipped without decompressing it', () => 
     await flush();
     expect(peer.closed).toBe(false);
     expect(peer.closeReason).toBeUndefined();
-    peer.close('test over');
+    peer.close({ reason: 'shutdown' });
   });
 
   it('the decoder hands an unread type back without its payload and without the work', () => {
@@ -96,7 +96,7 @@ describe('1. LZ4 of an unknown type is skipped without decompressing it', () => 
     expect(peer.decompressionPauseMs).toBeGreaterThan(1900);
     expect(peer.decompressionPauseMs).toBeLessThanOrEqual(3000);
     now += 60_000;
-    peer.close('test over');
+    peer.close({ reason: 'shutdown' });
   });
 });
 
@@ -155,7 +155,7 @@ describe('3. "peer charged heavily" is rate-limited per peer', () => {
     for (let i = 0; i < 10_000; i++) peer.charge({ cost: 250, label: 'moderate' }, 'ping');
     expect(peer.closed).toBe(false);
     expect(lines.filter((l) => l === 'peer charged heavily')).toHaveLength(1);
-    peer.close('test over');
+    peer.close({ reason: 'shutdown' });
   });
 });
 
@@ -297,6 +297,6 @@ describe('6. limits exactly as rippled: 64 MiB accepted, unknown types free', ()
     for (let i = 0; i < 1000; i++) socket.push(encodeFrame(999, Buffer.alloc(4)));
     await flush();
     expect(peer.resource.balance).toBe(0);
-    peer.close('test over');
+    peer.close({ reason: 'shutdown' });
   });
 });

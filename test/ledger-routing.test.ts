@@ -24,7 +24,7 @@ const tls = makeSelfSignedCertificate();
 const open: Peer[] = [];
 
 afterEach(async () => {
-  for (const p of open.splice(0)) p.close('test over');
+  for (const p of open.splice(0)) p.close({ reason: 'shutdown' });
   await stopAllNodes();
 });
 
@@ -123,6 +123,16 @@ async function star(hubIp: string, peerIps: string[], overlay: string[] = []): P
 }
 
 /** The hub's Peer for a test peer: the one whose remote port is the test peer's local port. */
+/** The hub's /metrics text, from a metrics view made for this one scrape. */
+async function scrapeOnce(hub: Daemon): Promise<string> {
+  const metrics = new OverlayMetrics(hub.overlay);
+  try {
+    return await metrics.registry.render();
+  } finally {
+    metrics.close();
+  }
+}
+
 function hubSide(hub: Daemon, tp: TestPeer): Peer {
   const local = (tp.peer as unknown as { socket: { localPort: number; localAddress: string } }).socket;
   const p = hub.overlay.peers().find((x) => x.info.remotePort === local.localPort && x.info.remoteIp === local.localAddress);
@@ -163,7 +173,7 @@ describe('routing TMGetLedger (PeerImp::getLedger, getPeerWithLedger)', () => {
     const c = hub.overlay.ledgerRequests.counters;
     expect([c.routedRequests.base, c.routedReplies.base, c.unroutable.base]).toEqual([1, 1, 0]);
     expect(hub.overlay.ledgerRequests.inFlightCount).toBe(0);
-    const metrics = new OverlayMetrics(hub.overlay).registry.render();
+    const metrics = await scrapeOnce(hub);
     expect(metrics).toContain('xrpl_overlay_ledger_requests_total{kind="base",outcome="routed"} 1\n');
     expect(metrics).toContain('xrpl_overlay_ledger_requests_total{kind="ts_candidate",outcome="routed"} 0\n');
     expect(metrics).toContain('xrpl_overlay_ledger_replies_routed_total{kind="base"} 1\n');
@@ -227,7 +237,7 @@ describe('routing TMGetLedger (PeerImp::getLedger, getPeerWithLedger)', () => {
     // Z never got a request: a reply naming Y's id goes nowhere (rippled would deliver it).
     z.peer.send('LEDGER_DATA', { ...reply, requestCookie: yId });
     await waitFor('the reply refused', () => hub.overlay.ledgerRequests.counters.unknownCookie === 1);
-    expect(new OverlayMetrics(hub.overlay).registry.render()).toContain('xrpl_overlay_ledger_replies_unroutable_total 1\n');
+    expect(await scrapeOnce(hub)).toContain('xrpl_overlay_ledger_replies_unroutable_total 1\n');
     // A real exchange, then the same reply again: the cookie is closed.
     x.announce(116, { hash: HASH_116, firstSeq: 5, lastSeq: 116 });
     await waitFor('the hub follows ledger 116', () => hub.overlay.serverInfo().newest_peer_ledger?.seq === 116);
@@ -290,11 +300,11 @@ describe('routing TMGetLedger (PeerImp::getLedger, getPeerWithLedger)', () => {
     expect(cookies.filter((k) => k === zId)).toHaveLength(3);
     expect(c.overCap.base).toBe(2 * FLOOD - 8);
     expect(hub.overlay.ledgerRequests.inFlightCount).toBe(8);
-    expect(new OverlayMetrics(hub.overlay).registry.render()).toContain(`xrpl_overlay_ledger_requests_total{kind="base",outcome="over_cap"} ${2 * FLOOD - 8}\n`);
+    expect(await scrapeOnce(hub)).toContain(`xrpl_overlay_ledger_requests_total{kind="base",outcome="over_cap"} ${2 * FLOOD - 8}\n`);
     // processLedgerRequest's moderate fee (250) on every request, routed or not: 40 × 251 in one
     // second is a balance of at least 40 × 251 / 32 − what decays in the seconds this took (bound: 100).
     expect(hubSide(hub, y).resource.balance).toBeGreaterThan(Math.floor((FLOOD * 251) / 32) - 100);
-    x.peer.close('leaving');
+    x.peer.close({ reason: 'shutdown' });
     await waitFor('X gone', () => hub.overlay.peers().length === 2);
     expect(hub.overlay.ledgerRequests.inFlightCount).toBe(0);
     expect(hub.overlay.ledgerRequests.inFlightFor(yId)).toBe(0);
@@ -403,10 +413,10 @@ describe('[overlay] max_unknown_time and max_diverged_time (PeerImp::onTimer)', 
       // rippled's defaults, 600 s unknown and 300 s diverged, judged on a clock moved forward.
       expect(lr.dropUseless(divergedAt + 299_000)).toEqual([]);
       expect(lr.dropUseless(Date.now() + 301_000)).toEqual([f]);
-      expect(f.closeReason).toBe('Not useful');
+      expect(f.closeReason).toEqual({ reason: 'not-useful' });
       expect(lr.dropUseless(s.connectedAt + 599_000)).toEqual([]);
       expect(lr.dropUseless(s.connectedAt + 601_000)).toEqual([s]);
-      expect(s.closeReason).toBe('Not useful');
+      expect(s.closeReason).toEqual({ reason: 'not-useful' });
       expect(lr.dropUseless(Date.now() + 3_600_000)).toEqual([]);
       expect([g.closed, i.closed]).toEqual([false, false]);
       expect(lr.trackingOf(i)).toBe('unknown');

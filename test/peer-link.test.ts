@@ -7,6 +7,7 @@ import { makeSelfSignedCertificate } from '../src/identity/certificate.js';
 import { NodeIdentity } from '../src/identity/node-key.js';
 import { dialPeer, type LocalNode } from '../src/peer/handshake-io.js';
 import { Peer } from '../src/peer/peer.js';
+import { describeClose, type PeerClose } from '../src/peer/reasons.js';
 import { NO_FEATURES } from '../src/protocol/handshake.js';
 import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
@@ -45,7 +46,7 @@ describe.each(['TLSv1.2', 'TLSv1.3'] as const)('our dialler and our daemon over 
       await waitFor('both latencies', () => client.latencyMs !== undefined && server!.latencyMs !== undefined, 5000);
       expect(client.latencyMs!).toBeLessThan(1000);
     } finally {
-      client.close('test over');
+      client.close({ reason: 'shutdown' });
     }
   });
 });
@@ -56,8 +57,9 @@ describe('liveness', () => {
     const est = await dialPeer({ host: '127.0.10.53', port: 51235, local: localNode() });
     est.socket.resume(); // read and discard: never answer
     const [server] = await waitFor('the server side', () => node.overlay.peers().length === 1 && node.overlay.peers());
-    const reason = await new Promise<string>((resolve) => server!.once('close', resolve));
-    expect(reason).toBe('Ping Timeout');
+    const reason = await new Promise<PeerClose>((resolve) => server!.once('close', resolve));
+    expect(reason).toEqual({ reason: 'ping-timeout' });
+    expect(describeClose(reason)).toBe('Ping Timeout');
     expect(node.overlay.peers()).toHaveLength(0);
     est.socket.destroy();
   });
@@ -66,10 +68,10 @@ describe('liveness', () => {
     const node = await startNode({ ip: '127.0.10.54' });
     const est = await dialPeer({ host: '127.0.10.54', port: 51235, local: localNode() });
     const [server] = await waitFor('the server side', () => node.overlay.peers().length === 1 && node.overlay.peers());
-    const closed = new Promise<string>((resolve) => server!.once('close', resolve));
+    const closed = new Promise<PeerClose>((resolve) => server!.once('close', resolve));
     // A TMPing (type 3) frame whose payload lacks the required `type` field.
     est.socket.write(Buffer.from('00000003000310e807', 'hex'));
-    expect(await closed).toMatch(/malformed message/);
+    expect((await closed).reason).toBe('malformed-message');
     est.socket.destroy();
     const again = await dialPeer({ host: '127.0.10.54', port: 51235, local: localNode() });
     await waitFor('a new peer', () => node.overlay.peers().length === 1);
@@ -83,9 +85,9 @@ describe('liveness', () => {
     est.socket.write(Buffer.from('000000020063abcd', 'hex')); // type 99, 2 bytes: skipped
     await new Promise((r) => setTimeout(r, 100));
     expect(server!.closed).toBe(false);
-    const closed = new Promise<string>((resolve) => server!.once('close', resolve));
+    const closed = new Promise<PeerClose>((resolve) => server!.once('close', resolve));
     est.socket.write(Buffer.from('040000010003', 'hex')); // 64 MiB + 1
-    expect(await closed).toMatch(/bad frame/);
+    expect((await closed).reason).toBe('bad-frame');
     est.socket.destroy();
   });
 });

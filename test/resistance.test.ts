@@ -141,7 +141,7 @@ describe('resistance', () => {
     // Well under the 30 s timeout, with room for a loaded machine.
     expect(Date.now() - started).toBeLessThan(10_000);
     await stillServes(ip, node, other);
-    other.peer.close('test over');
+    other.peer.close({ reason: 'shutdown' });
   });
 
   it('an LZ4 bomb of an unknown type costs the node nothing; it still serves', async () => {
@@ -151,7 +151,7 @@ describe('resistance', () => {
     // It answers pings (rawPeer), so that only what it sends could get it dropped.
     const attacker = await rawPeer(ip);
     const dropped: string[] = [];
-    node.overlay.on('peerDisconnected', (p, reason) => p.info.n9 === attacker.n9 && dropped.push(reason));
+    node.overlay.on('peerDisconnected', (p, reason) => p.info.n9 === attacker.n9 && dropped.push(reason.reason));
     await waitFor('both peers', () => node.overlay.peers().length === 2);
     const block = lz4CompressBlock(Buffer.alloc(0x03ffffff, 0x41));
     const header = Buffer.alloc(10);
@@ -172,7 +172,7 @@ describe('resistance', () => {
     expect(dropped).toEqual([]);
     expect(node.overlay.peers()).toHaveLength(2);
     attacker.socket.destroy();
-    other.peer.close('test over');
+    other.peer.close({ reason: 'shutdown' });
     void attacker.received;
   }, 60_000);
 
@@ -216,7 +216,7 @@ describe('resistance', () => {
     expect(node.overlay.peers()).toHaveLength(2);
     expect((await crawlOf(node)).overlay.active.length).toBe(2);
     flooder.socket.destroy();
-    other.peer.close('test over');
+    other.peer.close({ reason: 'shutdown' });
   });
 
   it('a peer that never reads gets no more than the relay backlog while others relay through the node', async () => {
@@ -274,7 +274,7 @@ describe('resistance', () => {
     expect((await crawlOf(node)).overlay.active.length).toBe(1);
     for (const s of sockets) s.destroy();
     await other.stillTalks();
-    other.peer.close('test over');
+    other.peer.close({ reason: 'shutdown' });
   }, 120_000);
 
   it('a wrong-typed peer-reservations.json stops the node with the file named', async () => {

@@ -11,6 +11,7 @@ import { NodeIdentity } from '../src/identity/node-key.js';
 import { silentLogger } from '../src/logger.js';
 import { ConnectError } from '../src/peer/handshake-io.js';
 import { Peer, type PeerInfo } from '../src/peer/peer.js';
+import type { PeerClose } from '../src/peer/reasons.js';
 import { Charge } from '../src/peer/resource.js';
 import { DEFAULT_RESOURCE_TABLE, ResourceTable, type ResourceTableOptions } from '../src/peer/resource-table.js';
 import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
@@ -148,7 +149,7 @@ describe('ResourceTable (rippled Resource::Logic)', () => {
     let accepted = 0;
     while (first.charge(Charge.heavy, 'test')) accepted++;
     expect(accepted).toBe(399); // 400 × 2000 / 32 = 25000
-    expect(first.closeReason).toBe('resource limit: test');
+    expect(first.closeReason).toEqual({ reason: 'resource-limit', detail: 'test' });
     expect(first.charge(Charge.trivial, 'after close')).toBe(false);
     expect(t.peek('inbound', '10.0.0.9')).toBe(Math.floor((400 * 2000 + 6000) / 32));
     // A second connection from the address shares the entry and would be refused at once.
@@ -192,9 +193,9 @@ describe('a peer dropped for its load (127.0.16.x)', () => {
     const bad = await startNode({ ip: '127.0.16.2', extra: PRIVATE });
     const good = await startNode({ ip: '127.0.16.3', extra: PRIVATE });
     await bad.overlay.connect('127.0.16.1', 51235, 'test');
-    const dropped = new Promise<string>((resolve) => hub.overlay.once('peerDisconnected', (_p, reason) => resolve(reason)));
+    const dropped = new Promise<PeerClose>((resolve) => hub.overlay.once('peerDisconnected', (_p, close) => resolve(close)));
     await flood(bad, 60);
-    expect(await dropped).toMatch(/^resource limit/);
+    expect((await dropped).reason).toBe('resource-limit');
     await waitFor('the drop seen at the other end', () => bad.overlay.peers().length === 0);
     // Kept with the drop fee on top; the entry is no longer held by any connection.
     expect(hub.overlay.resources.peek('inbound', '127.0.16.2')).toBeGreaterThanOrEqual(1000);
@@ -219,17 +220,17 @@ describe('a peer dropped for its load (127.0.16.x)', () => {
   it('is not dialled again while its address and port are over the limit, an entry apart from its inbound one', async () => {
     const hub = await startNode({ ip: '127.0.16.4', overlay: STRICT, extra: PRIVATE });
     const bad = await startNode({ ip: '127.0.16.5' }); // takes inbound peers: the hub dials it
-    const dropped = new Promise<string>((resolve) => hub.overlay.once('peerDisconnected', (_p, reason) => resolve(reason)));
+    const dropped = new Promise<PeerClose>((resolve) => hub.overlay.once('peerDisconnected', (_p, close) => resolve(close)));
     await hub.overlay.connect('127.0.16.5', 51235, 'test');
     await flood(bad, 60);
-    expect(await dropped).toMatch(/^resource limit/);
+    expect((await dropped).reason).toBe('resource-limit');
     await waitFor('the drop seen at the other end', () => bad.overlay.peers().length === 0);
     let inbound = 0;
     bad.overlay.on('peerConnected', () => inbound++);
     bad.overlay.on('handshakeFailed', (dir) => dir === 'in' && inbound++);
 
     const err = await hub.overlay.connect('127.0.16.5', 51235, 'test').catch((e: unknown) => e);
-    expect(err).toMatchObject({ kind: 'resource' });
+    expect(err).toMatchObject({ kind: 'resource-limit' });
     await new Promise((r) => setTimeout(r, 200));
     expect(inbound).toBe(0);
     // rippled keys what it dials apart from what dials it: the inbound entry for that IP is clean.
@@ -246,9 +247,9 @@ describe('a peer dropped for its load (127.0.16.x)', () => {
       extra: `${PRIVATE}\n[ips_fixed]\n127.0.16.9 51235`,
     });
     await waitFor('the fixed peer connected', () => hub.overlay.peers().length === 1);
-    const dropped = new Promise<string>((resolve) => hub.overlay.once('peerDisconnected', (_p, reason) => resolve(reason)));
+    const dropped = new Promise<PeerClose>((resolve) => hub.overlay.once('peerDisconnected', (_p, close) => resolve(close)));
     await flood(bad, 60);
-    expect(await dropped).toMatch(/^resource limit/);
+    expect((await dropped).reason).toBe('resource-limit');
     const atDrop = hub.overlay.resources.peek('outbound', '127.0.16.9', 51235);
     // Every refused dial pays the drop fee (500 on the balance here): five a second outrun the decay.
     // Backed off, the next dial would be 10 s away and the balance would only decay.

@@ -20,6 +20,7 @@ import type { Config, PortConfig } from '../config/config.js';
 import { loadTlsMaterial } from '../identity/certificate.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
+import type { PeerClose } from '../peer/reasons.js';
 import { formatEndpoint } from '../protocol/address.js';
 import { NodeEvent, NodeStatus } from '../protocol/messages.js';
 import { AllowList } from './allow-list.js';
@@ -73,7 +74,8 @@ export class AdminService {
     this.ctx = { overlay: opts.overlay, config: opts.config, log: opts.log, watch: this.watch, requestStop: () => opts.onStop() };
     const o = opts.overlay;
     const onConnected = (peer: Peer) => this.publish(connectionEvent(peer, 'PEER_CONNECTED'));
-    const onDisconnected = (peer: Peer, reason: string) => this.publish({ ...connectionEvent(peer, 'PEER_DISCONNECTED'), reason });
+    const onDisconnected = (peer: Peer, close: PeerClose) =>
+      this.publish({ ...connectionEvent(peer, 'PEER_DISCONNECTED'), reason: close.reason, ...(close.detail ? { detail: close.detail } : {}) });
     const onStatus = (peer: Peer, s: PeerLedgerStatus) => this.publish(statusEvent(peer, s));
     o.on('peerConnected', onConnected);
     o.on('peerDisconnected', onDisconnected);
@@ -266,7 +268,11 @@ class AdminPort {
     if (!this.http) return reply(res, 403, 'Forbidden');
     if (req.method === 'GET' && path === '/metrics') {
       if (!admin) return reply(res, 403, 'Forbidden');
-      return sendText(res, 200, this.metrics.render(), METRICS_CONTENT_TYPE);
+      this.metrics.render().then(
+        (text) => sendText(res, 200, text, METRICS_CONTENT_TYPE),
+        () => reply(res, 500, 'Internal Server Error'),
+      );
+      return;
     }
     const map = req.method === 'GET' && this.networkMap ? NETWORK_PATHS[path ?? ''] : undefined;
     if (map) {

@@ -177,7 +177,7 @@ export class LedgerRequests {
     for (const p of this.opts.peers()) {
       if (!this.peerState(p).tracking.notUseful(p.info.direction === 'out', now, this.opts.limits)) continue;
       this.opts.log.info({ peer: p.info.n9, tracking: this.trackingOf(p) }, 'peer not useful, dropping it');
-      p.close('Not useful');
+      p.close({ reason: 'not-useful' });
       dropped.push(p);
     }
     this.expire(now);

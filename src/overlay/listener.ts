@@ -28,6 +28,8 @@ export interface ListenerHandlers {
 export class Listener {
   private server: tls.Server | undefined;
   private readonly sockets = new Set<tls.TLSSocket>();
+  /** performance.now() when each connection's TLS session was established. */
+  private readonly secureAt = new WeakMap<tls.TLSSocket, number>();
 
   constructor(
     private readonly opts: ListenerOptions,
@@ -65,7 +67,13 @@ export class Listener {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** When the connection's TLS session was established (performance.now()), if it came through here. */
+  secureSince(socket: tls.TLSSocket): number | undefined {
+    return this.secureAt.get(socket);
+  }
+
   private onConnection(socket: tls.TLSSocket): void {
+    this.secureAt.set(socket, performance.now());
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());

@@ -16,8 +16,8 @@ import type { PeerMessage } from '../protocol/codec.js';
 import { encodeFrame, tryEncodeFrame, type RawFrame } from '../protocol/framing.js';
 import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';
 import { header, type HttpHead } from '../protocol/http-head.js';
-import { MessageType } from '../protocol/message-types.js';
-import type { TMEndpoints } from '../protocol/messages.js';
+import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
+import { NodeEvent, type TMEndpoints } from '../protocol/messages.js';
 import {
   badRequestResponse,
   checkInbound,
@@ -29,7 +29,8 @@ import {
   serviceUnavailableResponse,
   upgradeResponse,
 } from '../peer/handshake-io.js';
-import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions, RESOURCE_DROP_REASON } from '../peer/peer.js';
+import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions } from '../peer/peer.js';
+import { describeClose, type HandshakeFailure, type PeerClose } from '../peer/reasons.js';
 import { Charge } from '../peer/resource.js';
 import { type ResourceConsumer, ResourceTable, type ResourceTableOptions } from '../peer/resource-table.js';
 import { fixedPeerBackoffMs } from './backoff.js';
@@ -143,12 +144,19 @@ export interface OverlayOptions {
 
 export interface OverlayEvents {
   peerConnected: [peer: Peer];
-  peerDisconnected: [peer: Peer, reason: string];
+  peerDisconnected: [peer: Peer, close: PeerClose];
   peerStatus: [peer: Peer, status: PeerLedgerStatus];
   message: [peer: Peer, msg: PeerMessage, frame: RawFrame];
-  handshakeFailed: [direction: 'in' | 'out', reason: string];
+  handshakeFailed: [direction: 'in' | 'out', reason: HandshakeFailure];
   fixedReconnect: [endpoint: string];
+  /** A handshake ended in an active peer after this long (see OverlayMetrics for where it starts). */
+  handshakeCompleted: [direction: 'in' | 'out', seconds: number];
+  /** What became of one relayable item received from a peer. */
+  relayItem: [type: MessageTypeName, outcome: RelayOutcome];
 }
+
+/** relayed: sent on; duplicate: seen within the relay interval; refused: failed a check rippled makes. */
+export type RelayOutcome = 'relayed' | 'duplicate' | 'refused';
 
 interface FixedPeer {
   host: string;
@@ -292,7 +300,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     clearInterval(this.sweepTimer);
     clearInterval(this.resourceTimer);
     this.ledgerRequests.stop();
-    for (const peer of this.peers()) peer.close('shutting down');
+    for (const peer of this.peers()) peer.close({ reason: 'shutdown' });
     this.opts.validators?.stop();
     await this.listener?.stop();
     this.bootcache.flush();
@@ -387,8 +395,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     };
   }
 
-  private refuse(socket: tls.TLSSocket, remoteIp: string, why: string): void {
-    this.log.info({ remote: remoteIp, why }, 'inbound peer refused (503)');
+  private refuse(socket: tls.TLSSocket, remoteIp: string, why: HandshakeFailure): void {
+    this.log.info({ remote: remoteIp, reason: why }, 'inbound peer refused (503)');
     this.emit('handshakeFailed', 'in', why);
     socket.end(serviceUnavailableResponse(this.redirectAddresses(remoteIp), this.opts, remoteIp));
   }
@@ -401,7 +409,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       consumer.release();
       // rippled has taken the connection over by then (handoff.moved), so it closes it without a response.
       this.log.info({ remote: remoteIp, balance: consumer.balance }, 'inbound connection refused for its resource use');
-      this.emit('handshakeFailed', 'in', 'resource limit');
+      this.emit('handshakeFailed', 'in', 'resource-limit');
       socket.destroy();
       return;
     }
@@ -420,7 +428,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     if (admission !== 'success') {
       // rippled refuses these before the handshake, without redirects: its overlay leaves the request
       // unhandled and the HTTP server answers 403, as for any other request on a peer-only port.
-      this.log.info({ remote: remoteIp, why: admission }, 'inbound connection refused (403)');
+      this.log.info({ remote: remoteIp, reason: admission }, 'inbound connection refused (403)');
       this.emit('handshakeFailed', 'in', admission);
       sendHttp(socket, 403, 'Forbidden', '', this.opts.userAgent, 'text/plain');
       return;
@@ -433,14 +441,14 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     } catch (err) {
       if (err instanceof HandshakeError && err.reason === 'not-peer') {
         this.log.debug({ remote: remoteIp, connectAs: header(head, 'Connect-As') }, 'inbound request not Connect-As: Peer');
-        this.refuse(socket, remoteIp, 'Connect-As is not Peer');
+        this.refuse(socket, remoteIp, 'not-peer');
       } else if (err instanceof HandshakeError && err.reason === 'bad-ledger-hash') {
         // rippled closes without any response when Closed-Ledger/Previous-Ledger are malformed.
-        this.log.info({ remote: remoteIp, reason: err.message }, 'inbound handshake dropped');
+        this.log.info({ remote: remoteIp, reason: err.reason, detail: err.message }, 'inbound handshake dropped');
         this.emit('handshakeFailed', 'in', err.reason);
         socket.destroy();
       } else if (err instanceof HandshakeError) {
-        this.log.info({ remote: remoteIp, reason: err.message }, 'inbound handshake refused (400)');
+        this.log.info({ remote: remoteIp, reason: err.reason, detail: err.message }, 'inbound handshake refused (400)');
         this.emit('handshakeFailed', 'in', err.reason);
         socket.end(badRequestResponse(err.message, this.opts, remoteIp));
       } else {
@@ -461,13 +469,15 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       limits: { inMax: this.inMax, outMax: this.opts.slots.outMax },
     });
     if (verdict !== 'success') {
-      const why = { duplicate: 'duplicate connection', full: 'inbound slots full', 'inbound-disabled': 'not accepting inbound peers' }[verdict];
-      this.refuse(socket, remoteIp, why);
+      this.refuse(socket, remoteIp, verdict === 'full' ? 'slots-full' : verdict);
       return undefined;
     }
     socket.write(upgradeResponse(check, local));
     this.listener?.release(socket);
-    return this.activate(info, socket, rest, consumer);
+    const peer = this.activate(info, socket, rest, consumer);
+    const since = this.listener?.secureSince(socket);
+    if (since !== undefined) this.emit('handshakeCompleted', 'in', (performance.now() - since) / 1000);
+    return peer;
   }
 
   /**
@@ -500,7 +510,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     if (this.attempts.has(key) || this.stopping) return undefined;
     const ip = isIP(host) ? normalizeIp(host) : undefined;
     if (ip && this.peers().some((p) => p.info.remotePort === port && sameIp(p.info.remoteIp, ip))) {
-      throw new ConnectError('handshake', `already connected to ${formatEndpoint(ip, port)}`);
+      throw new ConnectError('duplicate', `already connected to ${formatEndpoint(ip, port)}`);
     }
     // As rippled's OverlayImpl::connect: the endpoint's resource entry first, and no dial while it is
     // at or over the drop threshold (which adds the drop fee again). A name is checked once resolved.
@@ -509,9 +519,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       const balance = consumer.balance;
       consumer.release();
       this.log.info({ address: formatEndpoint(ip!, port), why, balance }, 'outbound connection not attempted: over resource limit');
-      throw new ConnectError('resource', `${formatEndpoint(ip!, port)} is over its resource limit`);
+      throw new ConnectError('resource-limit', `${formatEndpoint(ip!, port)} is over its resource limit`);
     }
     this.attempts.set(key, { host: ip ?? host, port });
+    const dialledAt = performance.now();
     try {
       const est = await dialPeer({
         host,
@@ -530,7 +541,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         consumer = this.resources.newOutboundEndpoint(info.remoteIp, port);
         if (consumer.disconnect()) {
           est.socket.destroy();
-          throw new ConnectError('resource', `${formatEndpoint(info.remoteIp, port)} is over its resource limit`);
+          throw new ConnectError('resource-limit', `${formatEndpoint(info.remoteIp, port)} is over its resource limit`);
         }
       }
       const address = { ip: info.remoteIp, port };
@@ -547,19 +558,22 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         est.socket.destroy();
         // The address works even when we have no room for it; a duplicate says nothing either way.
         if (verdict === 'full') this.bootcache.onSuccess(address);
-        throw new ConnectError('handshake', verdict === 'duplicate' ? 'already connected to this node' : 'outbound slots full');
+        throw new ConnectError(verdict === 'duplicate' ? 'duplicate' : 'slots-full', verdict === 'duplicate' ? 'already connected to this node' : 'outbound slots full');
       }
       this.bootcache.onSuccess(address);
       this.log.info({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound peer connected');
       const peer = this.activate(info, est.socket, est.rest, consumer);
+      this.emit('handshakeCompleted', 'out', (performance.now() - dialledAt) / 1000);
       consumer = undefined; // the peer holds it now
       return peer;
     } catch (err) {
-      const e = err as ConnectError;
-      this.emit('handshakeFailed', 'out', e.kind ?? 'error');
-      if (ip && e.kind !== 'handshake' && e.kind !== 'resource') this.bootcache.onFailure({ ip, port });
-      if (e.kind === 'redirect') acceptRedirects(e.peerIps, this.bootcache, this.opts.timers.discovery.redirectIps);
-      this.log.info({ address: `${host}:${port}`, why, err: e.message }, 'outbound connection failed');
+      const kind = err instanceof ConnectError ? err.kind : 'error';
+      this.emit('handshakeFailed', 'out', (err instanceof ConnectError && err.refusal) || kind);
+      // Only an address that did not answer as a peer loses valence: not one we had no room for or skipped.
+      const answered = kind === 'handshake' || kind === 'resource-limit' || kind === 'duplicate' || kind === 'slots-full';
+      if (ip && !answered) this.bootcache.onFailure({ ip, port });
+      if (err instanceof ConnectError && kind === 'redirect') acceptRedirects(err.peerIps, this.bootcache, this.opts.timers.discovery.redirectIps);
+      this.log.info({ address: `${host}:${port}`, why, reason: kind, err: (err as Error).message }, 'outbound connection failed');
       throw err;
     } finally {
       consumer?.release();
@@ -621,8 +635,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     } catch (err) {
       // Already connected to it (say, it dialled us first) is not a failure, and neither is a dial we
       // did not make for its resource use: rippled makes no slot then, so its fixed-peer timer is untouched.
-      const notTried = err instanceof ConnectError && err.kind === 'resource';
-      if (!notTried && !/already connected/.test((err as Error).message)) this.fixedFailed(f, err as Error);
+      const notTried = err instanceof ConnectError && (err.kind === 'resource-limit' || err.kind === 'duplicate');
+      if (!notTried) this.fixedFailed(f, err as Error);
     } finally {
       f.connecting = false;
     }
@@ -709,15 +723,15 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     );
     peer.on('message', (msg, frame) => this.onMessage(peer, msg, frame));
     peer.on('status', (s) => this.onPeerStatus(peer, s));
-    peer.once('close', (reason) => {
+    peer.once('close', (close) => {
       this.peersById.delete(peer.id);
       this.opts.validators?.onPeerClosed(peer.id);
       this.discovery.delete(peer.id);
       this.ledgerRequests.onPeerClosed(peer);
-      this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds }, 'peer disconnected');
+      this.log.info({ peer: info.n9, direction: info.direction, reason: close.reason, detail: describeClose(close), uptime: peer.uptimeSeconds }, 'peer disconnected');
       this.disconnects.total++;
-      if (reason.startsWith(RESOURCE_DROP_REASON)) this.disconnects.resources++;
-      this.emit('peerDisconnected', peer, reason);
+      if (close.reason === 'resource-limit') this.disconnects.resources++;
+      this.emit('peerDisconnected', peer, close);
       if (info.fixed && !this.stopping) {
         for (const f of this.fixed) {
           if (f.ip !== undefined && sameIp(f.ip, info.remoteIp)) {
@@ -755,16 +769,18 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private relay(from: Peer, msg: PeerMessage, frame: RawFrame): void {
     const check = checkRelayItem(msg, frame.payload);
     if (!check.ok) {
+      this.emit('relayItem', msg.name, 'refused');
       if (check.charge) from.charge(check.charge, check.reason);
       else this.log.debug({ peer: from.info.n9, reason: check.reason }, 'not relayed');
       return;
     }
     const skip = this.router.receive(check.key, from.id);
-    if (!skip) return;
+    if (!skip) return void this.emit('relayItem', msg.name, 'duplicate');
     const hub = this.opts.validators;
     const policy = hub ? relayDecision(hub, msg) : 'relay';
     if (policy === 'drop') return;
     if (check.verify && !check.verify()) {
+      this.emit('relayItem', msg.name, 'refused');
       from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
       return;
     }
@@ -774,15 +790,16 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       const why = `${msg.name}: ${kept.dropped} left out (${kept.reason ?? 'failed'})`;
       if (kept.charge) from.charge(kept.charge, kept.reason ?? why);
       else if (kept.dropped > 0) this.log.debug({ peer: from.info.n9, reason: why }, 'partly relayed');
-      if (!kept.payload) return;
+      if (!kept.payload) return void this.emit('relayItem', msg.name, 'refused');
       payload = kept.payload;
     }
     if (hub && msg.name === 'MANIFESTS') {
       // rippled relays only the manifests that changed what it knows, in a message of their own.
       const fresh = hub.onManifests(msg.message);
-      if (!fresh) return;
+      if (!fresh) return void this.emit('relayItem', msg.name, 'duplicate');
       payload = encodeMessage('MANIFESTS', fresh);
     } else if (policy === 'hold') return;
+    this.emit('relayItem', msg.name, 'relayed');
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     // A 64 MiB payload (accepted, as rippled does) fits only a compressed frame: none for the others.
     const framed: { plain?: Buffer | null; lz4?: Buffer | null } = {};

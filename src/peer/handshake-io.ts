@@ -10,6 +10,7 @@ import type { NodeIdentity } from '../identity/node-key.js';
 import { encodeNodePublic } from '../identity/node-key.js';
 import { tlsClientOptions, type TlsMaterial } from '../identity/certificate.js';
 import { normalizeIp, parseEndpoint, type IpEndpoint } from '../protocol/address.js';
+import type { ConnectFailure, HandshakeRefusal } from './reasons.js';
 import {
   acceptedVersion,
   buildRequestHeaders,
@@ -70,8 +71,7 @@ export const DEFAULT_HANDSHAKE_TIMEOUTS: HandshakeTimeouts = {
   httpReadMs: 3_000,
 };
 
-/** `resource`: not dialled, the address being over its resource limit (rippled's OverlayImpl::connect). */
-export type ConnectFailure = 'timeout' | 'network' | 'tls' | 'refused' | 'redirect' | 'handshake' | 'resource';
+export type { ConnectFailure } from './reasons.js';
 
 export class ConnectError extends Error {
   constructor(
@@ -84,6 +84,9 @@ export class ConnectError extends Error {
     super(message);
     this.name = 'ConnectError';
   }
+
+  /** With kind 'handshake': which check of their response headers failed, when it was one of those. */
+  refusal?: HandshakeRefusal;
 }
 
 export interface Established {
@@ -319,9 +322,11 @@ async function finishOutbound(
     socket.destroy();
     throw new ConnectError('refused', `${head.status} ${head.reason ?? ''}`.trim(), head.status);
   }
-  const fail = (msg: string): never => {
+  const fail = (msg: string, refusal?: HandshakeRefusal): never => {
     socket.destroy();
-    throw new ConnectError('handshake', msg);
+    const e = new ConnectError('handshake', msg);
+    e.refusal = refusal;
+    throw e;
   };
   // rippled's isPeerUpgrade(response): HTTP/1.1 or later, Connection lists "upgrade", status 101.
   if (!isHttp11OrLater(head.version)) fail(`101 on ${head.version} is not a peer protocol upgrade`);
@@ -342,7 +347,7 @@ async function finishOutbound(
     const features = negotiateFeatures(opts.local.features, header(head, 'X-Protocol-Ctl'));
     info = infoFromHeaders(head, publicKey, 'out', { ip: remoteIp, port: opts.port }, version!, features);
   } catch (err) {
-    return fail((err as Error).message);
+    return fail((err as Error).message, err instanceof HandshakeError ? err.reason : undefined);
   }
   return { socket, info, rest };
 }

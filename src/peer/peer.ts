@@ -13,6 +13,7 @@ import { formatVersion, networkTimeNow } from '../protocol/handshake.js';
 import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
 import type { MessageMap, TMPing, TMStatusChange } from '../protocol/messages.js';
 import { NodeEvent, PingType, toNumber } from '../protocol/messages.js';
+import type { PeerClose } from './reasons.js';
 import { Charge, type ChargeKind, DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from './resource.js';
 import { type ResourceConsumer, standaloneConsumer } from './resource-table.js';
 import { DecompressBudget } from './decompress-budget.js';
@@ -108,13 +109,12 @@ export interface PeerEvents {
   message: [msg: PeerMessage, frame: RawFrame];
   status: [status: PeerLedgerStatus];
   latency: [ms: number];
-  close: [reason: string];
+  close: [close: PeerClose];
+  /** A resource charge was laid on this peer. */
+  charge: [kind: ChargeKind];
 }
 
 let nextPeerId = 1;
-
-/** How the close reason of a peer dropped for its resource use starts. */
-export const RESOURCE_DROP_REASON = 'resource limit';
 
 export class Peer extends EventEmitter<PeerEvents> {
   readonly id = nextPeerId++;
@@ -125,7 +125,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   latencyMs: number | undefined;
   ledger: PeerLedgerStatus = { updatedAt: 0 };
   closed = false;
-  closeReason: string | undefined;
+  closeReason: PeerClose | undefined;
 
   private readonly decoder: FrameDecoder;
   private readonly opts: PeerOptions;
@@ -157,9 +157,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.timer = setInterval(() => this.onTimer(), this.opts.pingIntervalMs);
     this.timer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.close(`socket error: ${err.message}`));
-    socket.on('close', () => this.close('connection closed by peer'));
-    socket.on('end', () => this.close('connection closed by peer'));
+    socket.on('error', (err) => this.close({ reason: 'socket-error', detail: err.message }));
+    socket.on('close', () => this.close({ reason: 'remote-closed' }));
+    socket.on('end', () => this.close({ reason: 'remote-closed' }));
     this.initialBytes = initialBytes;
   }
 
@@ -220,11 +220,12 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Charge the peer; past the drop threshold it is disconnected. Returns false once dropped. */
   charge(kind: ChargeKind, why: string): boolean {
     if (this.closed) return false; // its hold on the table entry is released already
+    this.emit('charge', kind);
     const outcome = this.resource.charge(kind.cost);
     // As PeerImp::charge: a drop is confirmed by Consumer::disconnect, which also adds the drop fee.
     if (outcome === 'drop' && this.resource.disconnect()) {
       this.opts.log?.warn({ peer: this.info.n9, balance: this.resource.balance, why }, 'resource limit reached, dropping peer');
-      this.close(`${RESOURCE_DROP_REASON}: ${why}`);
+      this.close({ reason: 'resource-limit', detail: why });
       return false;
     }
     if (outcome === 'warn') this.logHeavyCharge(why);
@@ -244,10 +245,10 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.opts.log?.info({ peer: this.info.n9, balance: this.resource.balance, why, ...(held ? { alsoCharged: held } : {}) }, 'peer charged heavily');
   }
 
-  close(reason: string): void {
+  close(close: PeerClose): void {
     if (this.closed) return;
     this.closed = true;
-    this.closeReason = reason;
+    this.closeReason = close;
     clearInterval(this.timer);
     clearTimeout(this.resumeTimer);
     // The entry outlives the connection for the table's expiration time (rippled: 300 s).
@@ -257,7 +258,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.socket.end();
     // A peer that stops reading must not keep the socket (and its buffers) forever.
     setTimeout(() => this.socket.destroy(), 2000).unref();
-    this.emit('close', reason);
+    this.emit('close', close);
   }
 
   /** Send a ping now (the timer also does this every interval). */
@@ -270,11 +271,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   private onTimer(): void {
     if (this.closed) return;
     if (this.pendingWrites >= this.opts.sendQueueTarget) {
-      if (++this.largeSendQueueTicks >= this.opts.sendQueueIntervals) return this.close('Large send queue');
+      if (++this.largeSendQueueTicks >= this.opts.sendQueueIntervals) return this.close({ reason: 'large-send-queue' });
     } else {
       this.largeSendQueueTicks = 0;
     }
-    if (this.pendingPing) return this.close('Ping Timeout');
+    if (this.pendingPing) return this.close({ reason: 'ping-timeout' });
     this.ping();
   }
 
@@ -286,7 +287,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     } catch (err) {
       const reason = err instanceof FrameError ? err.message : String(err);
       this.opts.log?.warn({ peer: this.info.n9, err: reason }, 'bad frame from peer');
-      return this.close(`bad frame: ${reason}`);
+      return this.close({ reason: 'bad-frame', detail: reason });
     }
     this.spendDecompression(frames);
     for (const frame of frames) {
@@ -325,7 +326,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (log?.error) log.error(fields, msg);
     else log?.warn(fields, msg);
     try {
-      this.close(`internal error handling message type ${frame.type}: ${reason}`);
+      this.close({ reason: 'internal-error', detail: `message type ${frame.type}: ${reason}` });
     } catch (closeErr) {
       // A 'close' listener that throws too: the peer is closed already; keep the node going.
       log?.warn({ peer: this.info.n9, err: String(closeErr) }, 'close listener failed');
@@ -345,7 +346,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     } catch (err) {
       const reason = err instanceof DecodeError ? err.message : String(err);
       this.opts.log?.warn({ peer: this.info.n9, err: reason }, 'undecodable message from peer');
-      return this.close(`malformed message: ${reason}`);
+      return this.close({ reason: 'malformed-message', detail: reason });
     }
     // rippled charges one fee per message: the trivial one, or more where answering costs more (a
     // ping request costs a reply).

@@ -193,11 +193,32 @@ export function buildResponseHeaders(p: HandshakeParams, version: ProtocolVersio
 
 // ---------------------------------------------------------------- checks on their headers
 
+/** Which check of their handshake headers failed (the `reason` of logs and metrics). */
+export type HandshakeRefusal =
+  | 'bad-clock'
+  | 'bad-ledger-hash'
+  | 'bad-local-ip'
+  | 'bad-network-id'
+  | 'bad-public-key'
+  | 'bad-remote-ip'
+  | 'bad-server-domain'
+  | 'bad-shared-value'
+  | 'bad-signature'
+  | 'clock-skew'
+  | 'local-ip-mismatch'
+  | 'no-common-version'
+  | 'no-signature'
+  | 'not-peer'
+  | 'remote-ip-mismatch'
+  | 'self-connection'
+  | 'unsupported-key-type'
+  | 'wrong-network';
+
 /** A handshake refusal: the text goes into `400 Bad Request (<text>)`. */
 export class HandshakeError extends Error {
   constructor(
     message: string,
-    readonly reason: string,
+    readonly reason: HandshakeRefusal,
   ) {
     super(message);
     this.name = 'HandshakeError';

@@ -163,11 +163,14 @@ export interface MetricFamily {
   help?: string;
   type?: string;
   samples: { labels: Record<string, string>; value: number }[];
+  /** A histogram's _bucket, _sum and _count series (its `samples` stay empty). */
+  series?: { suffix: '_bucket' | '_sum' | '_count'; labels: Record<string, string>; value: number }[];
 }
 
 /**
  * A strict parser for the Prometheus text format (0.0.4) as far as we produce it: HELP and TYPE
- * before the samples, one family per name, escaped label values. Throws on anything malformed.
+ * before the samples, one family per name, escaped label values, a histogram's series under its
+ * family, blank lines between families. Throws on anything malformed.
  */
 export function parsePrometheus(text: string): Map<string, MetricFamily> {
   const families = new Map<string, MetricFamily>();
@@ -180,6 +183,7 @@ export function parsePrometheus(text: string): Map<string, MetricFamily> {
   };
   for (const [n, line] of lines.entries()) {
     const where = `line ${n + 1}: ${line}`;
+    if (line === '') continue;
     let m: RegExpExecArray | null;
     if ((m = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line))) {
       const f = family(m[1]!);
@@ -190,10 +194,17 @@ export function parsePrometheus(text: string): Map<string, MetricFamily> {
       if (f.type !== undefined || f.samples.length) throw new Error(`repeated or late TYPE, ${where}`);
       f.type = m[2]!;
     } else if ((m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$/.exec(line))) {
-      const f = families.get(m[1]!);
-      if (!f?.type) throw new Error(`sample before its TYPE, ${where}`);
       const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
       if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`bad value, ${where}`);
+      const h = /^(.*)(_bucket|_sum|_count)$/.exec(m[1]!);
+      const hist = h && families.get(h[1]!)?.type === 'histogram' ? families.get(h[1]!)! : undefined;
+      if (hist) {
+        (hist.series ??= []).push({ suffix: h![2] as '_bucket' | '_sum' | '_count', labels: parseLabels(m[2] ?? '', where), value });
+        continue;
+      }
+      const f = families.get(m[1]!);
+      if (!f?.type) throw new Error(`sample before its TYPE, ${where}`);
+      if (f.type === 'histogram') throw new Error(`histogram sample without _bucket/_sum/_count, ${where}`);
       f.samples.push({ labels: parseLabels(m[2] ?? '', where), value });
     } else {
       throw new Error(`unparsable ${where}`);
@@ -222,6 +233,19 @@ function parseLabels(text: string, where: string): Record<string, string> {
 export function sampleValue(families: Map<string, MetricFamily>, name: string, labels: Record<string, string> = {}): number | undefined {
   const f = families.get(name);
   const s = f?.samples.find((x) => Object.keys(labels).every((k) => x.labels[k] === labels[k]) && Object.keys(x.labels).length === Object.keys(labels).length);
+  return s?.value;
+}
+
+/** One series of a histogram (`_count`, `_sum`, or `_bucket` with its `le`), or undefined. */
+export function histogramValue(
+  families: Map<string, MetricFamily>,
+  name: string,
+  suffix: '_bucket' | '_sum' | '_count',
+  labels: Record<string, string> = {},
+): number | undefined {
+  const s = families.get(name)?.series?.find(
+    (x) => x.suffix === suffix && Object.keys(x.labels).length === Object.keys(labels).length && Object.keys(labels).every((k) => x.labels[k] === labels[k]),
+  );
   return s?.value;
 }
 
