@@ -88,6 +88,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
         bootcacheSize: t.bootcacheSize,
         bootcachePrunePercent: t.bootcachePrunePercent,
         bootcacheCooldownMs: t.bootcacheCooldown,
+        bootcacheMaxFailures: t.bootcacheMaxFailures,
         redirectIps: t.redirectIps,
         redirectIpsSent: t.redirectIpsSent,
         maxHops: t.maxHops,

@@ -207,6 +207,11 @@ export const TIMER_ROWS = [
     doc: 'Least time between two saves of the Bootcache (Tuning bootcacheCooldownTime).',
   },
   {
+    key: 'bootcacheMaxFailures', stanza: 'peerfinder', configKey: 'bootcache_max_failures', default: 10,
+    unit: 'count', min: 0, max: 1_000_000,
+    doc: 'Forget a learned Bootcache address after this many failed dials in a row, 0: never (ours; rippled keeps it until the cache is full). [ips] addresses are kept.',
+  },
+  {
     key: 'redirectIps', stanza: 'peerfinder', configKey: 'redirect_ips', default: 30,
     unit: 'count', min: 0, max: 1000,
     doc: 'Most addresses taken from one 503 redirect answer (Tuning maxRedirects).',

@@ -1,7 +1,7 @@
 /**
- * The peer manager: the listener, every active peer, slots, fixed peers with their backoff, the
- * outbound policy, relay, and the /crawl and /health answers. Discovery plugs in through
- * `candidates` (addresses worth dialling) and the peer events.
+ * The peer manager: the listener, every active peer, relay, and the /crawl and /health answers.
+ * Slots, fixed peers, dialling policy and discovery belong to PeerFinder (peerfinder/manager.ts):
+ * the overlay asks it and reports to it, and does the I/O it decides on.
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -32,32 +32,17 @@ import {
 import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions, RESOURCE_DROP_REASON } from '../peer/peer.js';
 import { Charge } from '../peer/resource.js';
 import { type ResourceConsumer, ResourceTable, type ResourceTableOptions } from '../peer/resource-table.js';
-import { fixedPeerBackoffMs } from './backoff.js';
 import { buildCrawl, type CrawlOptions, type OverlayServerFacts, type ServerPort } from './crawl.js';
 import { buildHealth } from './health.js';
 import { HashRouter } from './hash-router.js';
 import { checkRelayItem } from './relay-checks.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
-import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
-import {
-  buildEndpointsMessages,
-  connectTestDone,
-  createPeerDiscovery,
-  EndpointsSchedule,
-  type PeerDiscovery,
-  receiveEndpoints,
-  selfAdvertisementPort,
-  storeReceived,
-} from './peerfinder/endpoints.js';
-import { Livecache } from './peerfinder/livecache.js';
-import { acceptRedirects, autoconnect, RecentAttempts, redirectHandouts } from './peerfinder/policy.js';
-import { activate, checkNewInbound, countSlots, effectiveInMax, isFixedInbound, isFixedOutbound, type SlotView } from './peerfinder/slots.js';
+import { bootcachePath, type Bootcache } from './peerfinder/bootcache.js';
+import type { Livecache } from './peerfinder/livecache.js';
+import { type DiscoveryTimers, type FixedPeer, type HostPort, PeerFinder, type Slot } from './peerfinder/manager.js';
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export type { DiscoveryTimers, HostPort } from './peerfinder/manager.js';
 
 export interface OverlayTimers {
   pingIntervalMs: number;
@@ -79,23 +64,6 @@ export interface OverlayTimers {
   /** Thresholds, decay window, entry expiration and drop fee of the resource table. */
   resource: ResourceTableOptions;
   discovery: DiscoveryTimers;
-}
-
-/** PeerFinder's timers and limits ([peerfinder] in the config). */
-export interface DiscoveryTimers {
-  endpointsIntervalMs: number;
-  livecacheTtlMs: number;
-  recentAttemptIntervalMs: number;
-  bootcacheSize: number;
-  bootcachePrunePercent: number;
-  bootcacheCooldownMs: number;
-  redirectIps: number;
-  redirectIpsSent: number;
-  maxHops: number;
-  endpointsPerMessage: number;
-  endpointsMaxReceived: number;
-  /** TCP connect test of an inbound peer's advertised port. */
-  connectTestTimeoutMs: number;
 }
 
 export interface OverlayOptions {
@@ -136,16 +104,6 @@ export interface OverlayEvents {
   fixedReconnect: [endpoint: string];
 }
 
-interface FixedPeer {
-  host: string;
-  port: number;
-  /** Last resolved address of `host`. */
-  ip?: string;
-  failures: number;
-  nextAttemptAt: number;
-  connecting: boolean;
-}
-
 const RELAYED_TYPES = new Set<number>([
   MessageType.TRANSACTION,
   MessageType.PROPOSE_LEDGER,
@@ -159,19 +117,14 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   readonly disconnects = { total: 0, resources: 0 };
   readonly instanceCookie: bigint;
   readonly reservations: Reservations;
-  readonly livecache: Livecache;
-  readonly bootcache: Bootcache;
+  /** Slots, fixed peers, Livecache, Bootcache and the dialling policy. */
+  readonly peerFinder: PeerFinder;
   /** Resource balances by remote address, shared by connections and kept after them (Resource::Manager). */
   readonly resources: ResourceTable;
   private readonly peersById = new Map<number, Peer>();
-  private readonly discovery = new Map<number, PeerDiscovery>();
-  private readonly fixed: FixedPeer[];
-  /** Outbound attempts in flight, by "host|port". */
-  private readonly attempts = new Map<string, HostPort>();
-  private readonly recentAttempts: RecentAttempts;
-  private readonly endpointsSchedule: EndpointsSchedule;
+  /** Each active peer's PeerFinder slot, by peer id. */
+  private readonly slots = new Map<number, Slot>();
   private readonly router: HashRouter;
-  private readonly allowPrivate: boolean;
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -185,26 +138,41 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     let cookie = 0n;
     while (cookie === 0n) cookie = randomBytes(8).readBigUInt64BE();
     this.instanceCookie = cookie;
-    const d = opts.timers.discovery;
     this.reservations = new Reservations(opts.dataDir);
-    this.livecache = new Livecache({ ttlMs: d.livecacheTtlMs, maxHops: d.maxHops, now: Date.now });
-    this.bootcache = new Bootcache({
-      capacity: d.bootcacheSize,
-      prunePercent: d.bootcachePrunePercent,
-      cooldownMs: d.bootcacheCooldownMs,
-      now: Date.now,
-      path: opts.dataDir ? bootcachePath(opts.dataDir) : undefined,
-      onSaveError: (message) => this.log.warn({ err: message }, 'could not save the bootcache'),
-    });
-    this.recentAttempts = new RecentAttempts(d.recentAttemptIntervalMs, Date.now);
-    this.endpointsSchedule = new EndpointsSchedule(d.endpointsIntervalMs, Date.now);
-    this.resources = new ResourceTable(opts.timers.resource);
-    this.router = new HashRouter({ holdMs: opts.timers.hashRouterHoldMs, relayAgainMs: opts.timers.hashRouterRelayMs });
-    this.fixed = opts.ipsFixed.map((e) => ({ ...e, failures: 0, nextAttemptAt: 0, connecting: false }));
     // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
     // network, or our tests on 127.0.0.x) lives among private addresses, so it keeps those too.
     const host = opts.listen?.host;
-    this.allowPrivate = host !== undefined && !isUnspecifiedIp(host) && !isPublicIp(host);
+    this.peerFinder = new PeerFinder(
+      {
+        outMax: opts.slots.outMax,
+        inMax: opts.slots.inMax,
+        ipLimit: opts.slots.ipLimit,
+        peerPrivate: opts.peerPrivate,
+        listening: !!opts.listen,
+        verifyEndpoints: opts.verifyEndpoints,
+        allowPrivate: host !== undefined && !isUnspecifiedIp(host) && !isPublicIp(host),
+        maxConnectAttempts: opts.timers.maxConnectAttempts,
+        fixedBackoffMinMs: opts.timers.fixedBackoffMinMs,
+        fixedBackoffMaxMs: opts.timers.fixedBackoffMaxMs,
+        discovery: opts.timers.discovery,
+      },
+      {
+        now: Date.now,
+        bootcachePath: opts.dataDir ? bootcachePath(opts.dataDir) : undefined,
+        onSaveError: (message) => this.log.warn({ err: message }, 'could not save the bootcache'),
+      },
+    );
+    for (const f of opts.ipsFixed) this.peerFinder.addFixedPeer(f.host, f.port);
+    this.resources = new ResourceTable(opts.timers.resource);
+    this.router = new HashRouter({ holdMs: opts.timers.hashRouterHoldMs, relayAgainMs: opts.timers.hashRouterRelayMs });
+  }
+
+  get livecache(): Livecache {
+    return this.peerFinder.livecache;
+  }
+
+  get bootcache(): Bootcache {
+    return this.peerFinder.bootcache;
   }
 
   get log(): Logger {
@@ -248,9 +216,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     await Promise.all([
       ...bootstrap.map(async (e) => {
         const ip = await this.resolve(e.host);
-        if (ip) this.bootcache.insertStatic({ ip, port: e.port });
+        if (ip) this.peerFinder.addFallback({ ip, port: e.port });
       }),
-      ...this.fixed.map(async (f) => {
+      ...this.peerFinder.fixedPeers().map(async (f) => {
         f.ip = await this.resolve(f.host);
       }),
     ]);
@@ -270,7 +238,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     clearInterval(this.resourceTimer);
     for (const peer of this.peers()) peer.close('shutting down');
     await this.listener?.stop();
-    this.bootcache.flush();
+    this.peerFinder.stop();
     this.log.info('overlay stopped');
   }
 
@@ -284,43 +252,14 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     }
   }
 
-  // ------------------------------------------------------------ slots
-
-  /** Inbound slots on offer: none on a private node (only fixed, cluster and reserved peers get in). */
-  private get inMax(): number {
-    return effectiveInMax({ peerPrivate: this.opts.peerPrivate, listening: !!this.opts.listen, inMax: this.opts.slots.inMax });
-  }
-
-  private slotViews(): SlotView[] {
-    const views: SlotView[] = [];
-    for (const p of this.peersById.values()) views.push({ ip: p.info.remoteIp, port: p.info.remotePort, inbound: p.info.direction === 'in' });
-    for (const a of this.attempts.values()) if (isIP(a.host)) views.push({ ip: a.host, port: a.port, inbound: false });
-    return views;
-  }
-
-  private counts() {
-    return countSlots(
-      this.peers().map((p) => ({ inbound: p.info.direction === 'in', fixed: !!p.info.fixed, reserved: !!(p.info.cluster || p.info.reserved) })),
-    );
-  }
-
   /** Counts of peers that occupy slots (fixed, cluster and reserved peers do not). */
   slotCounts(): { in: number; out: number } {
-    const c = this.counts();
+    const c = this.peerFinder.counts();
     return { in: c.inActive, out: c.outActive };
-  }
-
-  private fixedEndpoints(): IpEndpoint[] {
-    return this.fixed.flatMap((f) => (f.ip ? [{ ip: f.ip, port: f.port }] : []));
   }
 
   private isClusterKey(n9: string): boolean {
     return this.opts.cluster.some((c) => c.n9 === n9);
-  }
-
-  private findByKey(key: Buffer): Peer | undefined {
-    for (const p of this.peersById.values()) if (p.info.publicKey.equals(key)) return p;
-    return undefined;
   }
 
   // ------------------------------------------------------------ inbound
@@ -389,7 +328,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   /** The checks of onHandoff after the resource check; the new peer, or undefined when refused. */
   private acceptInbound(socket: tls.TLSSocket, head: HttpHead, rest: Buffer, remoteIp: string, consumer: ResourceConsumer): Peer | undefined {
-    const admission = checkNewInbound({ ip: remoteIp, port: socket.remotePort ?? 0 }, this.slotViews(), this.opts.slots.ipLimit);
+    const admission = this.peerFinder.newInboundSlot({ ip: remoteIp, port: socket.remotePort ?? 0 });
     if (admission !== 'success') {
       // rippled refuses these before the handshake, without redirects: its overlay leaves the request
       // unhandled and the HTTP server answers 403, as for any other request on a peer-only port.
@@ -424,23 +363,24 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       return;
     }
     const info = check.info;
-    info.fixed = isFixedInbound(remoteIp, this.fixedEndpoints());
     info.cluster = this.isClusterKey(info.n9);
     info.reserved = this.reservations.has(info.n9);
-    const verdict = activate({
-      candidate: { inbound: true, fixed: info.fixed, reserved: info.cluster || info.reserved },
-      keyActive: !!this.findByKey(info.publicKey),
-      counts: this.counts(),
-      limits: { inMax: this.inMax, outMax: this.opts.slots.outMax },
+    const { result: verdict, slot } = this.peerFinder.activate({
+      ip: remoteIp,
+      port: info.remotePort,
+      inbound: true,
+      publicKey: info.publicKey.toString('hex'),
+      reserved: info.cluster || info.reserved,
     });
     if (verdict !== 'success') {
       const why = { duplicate: 'duplicate connection', full: 'inbound slots full', 'inbound-disabled': 'not accepting inbound peers' }[verdict];
       this.refuse(socket, remoteIp, why);
       return undefined;
     }
+    info.fixed = slot.fixed;
     socket.write(upgradeResponse(check, local));
     this.listener?.release(socket);
-    return this.activate(info, socket, rest, consumer);
+    return this.activate(info, slot, socket, rest, consumer);
   }
 
   /**
@@ -448,16 +388,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
    * addition) with the verified listening addresses of public peers, never the requester's own IP.
    */
   redirectAddresses(requesterIp: string): string[] {
-    const d = this.opts.timers.discovery;
-    const out = redirectHandouts(requesterIp, this.livecache, { limit: d.redirectIpsSent, maxHops: d.maxHops });
-    for (const p of this.peersById.values()) {
-      if (out.length >= d.redirectIpsSent) break;
-      if (p.info.listeningPort === undefined || p.info.crawl.toLowerCase() !== 'public') continue;
-      if (sameIp(p.info.remoteIp, requesterIp)) continue;
-      const ep = formatEndpoint(p.info.remoteIp, p.info.listeningPort);
-      if (!out.includes(ep)) out.push(ep);
-    }
-    return out;
+    const listening = this.peers().flatMap((p) =>
+      p.info.listeningPort !== undefined && p.info.crawl.toLowerCase() === 'public' ? [{ ip: p.info.remoteIp, port: p.info.listeningPort }] : [],
+    );
+    return this.peerFinder.redirect(requesterIp, listening);
   }
 
   // ------------------------------------------------------------ outbound
@@ -469,8 +403,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   /** Dial an address (admin `connect`, autoconnect, fixed peers). Resolves when the attempt ends. */
   async connect(host: string, port: number, why = 'manual'): Promise<Peer | undefined> {
-    const key = `${host}|${port}`;
-    if (this.attempts.has(key) || this.stopping) return undefined;
+    if (this.stopping) return undefined;
     const ip = isIP(host) ? normalizeIp(host) : undefined;
     if (ip && this.peers().some((p) => p.info.remotePort === port && sameIp(p.info.remoteIp, ip))) {
       throw new ConnectError('handshake', `already connected to ${formatEndpoint(ip, port)}`);
@@ -484,7 +417,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.log.info({ address: formatEndpoint(ip!, port), why, balance }, 'outbound connection not attempted: over resource limit');
       throw new ConnectError('resource', `${formatEndpoint(ip!, port)} is over its resource limit`);
     }
-    this.attempts.set(key, { host: ip ?? host, port });
+    if (!this.peerFinder.newOutboundSlot(ip ?? host, port)) {
+      consumer?.release();
+      return undefined;
+    }
     try {
       const est = await dialPeer({
         host,
@@ -506,114 +442,83 @@ export class Overlay extends EventEmitter<OverlayEvents> {
           throw new ConnectError('resource', `${formatEndpoint(info.remoteIp, port)} is over its resource limit`);
         }
       }
-      const address = { ip: info.remoteIp, port };
-      info.fixed = isFixedOutbound(address, this.fixedEndpoints());
       info.cluster = this.isClusterKey(info.n9);
       info.reserved = this.reservations.has(info.n9);
-      const verdict = activate({
-        candidate: { inbound: false, fixed: info.fixed, reserved: info.cluster || info.reserved },
-        keyActive: !!this.findByKey(info.publicKey),
-        counts: this.counts(),
-        limits: { inMax: this.inMax, outMax: this.opts.slots.outMax },
+      // The address works even when we have no room for it (PeerFinder counts 'full' as a Bootcache
+      // success); a duplicate says nothing either way.
+      const { result: verdict, slot } = this.peerFinder.activate({
+        ip: info.remoteIp,
+        port,
+        inbound: false,
+        publicKey: info.publicKey.toString('hex'),
+        reserved: info.cluster || info.reserved,
       });
       if (verdict !== 'success') {
         est.socket.destroy();
-        // The address works even when we have no room for it; a duplicate says nothing either way.
-        if (verdict === 'full') this.bootcache.onSuccess(address);
         throw new ConnectError('handshake', verdict === 'duplicate' ? 'already connected to this node' : 'outbound slots full');
       }
-      this.bootcache.onSuccess(address);
+      info.fixed = slot.fixed;
       this.log.info({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound peer connected');
-      const peer = this.activate(info, est.socket, est.rest, consumer);
+      const peer = this.activate(info, slot, est.socket, est.rest, consumer);
       consumer = undefined; // the peer holds it now
       return peer;
     } catch (err) {
       const e = err as ConnectError;
       this.emit('handshakeFailed', 'out', e.kind ?? 'error');
-      if (ip && e.kind !== 'handshake' && e.kind !== 'resource') this.bootcache.onFailure({ ip, port });
-      if (e.kind === 'redirect') acceptRedirects(e.peerIps, this.bootcache, this.opts.timers.discovery.redirectIps);
+      if (ip && e.kind !== 'handshake' && e.kind !== 'resource') this.peerFinder.onFailure({ ip, port });
+      if (e.kind === 'redirect') this.peerFinder.onRedirects(e.peerIps);
       this.log.info({ address: `${host}:${port}`, why, err: e.message }, 'outbound connection failed');
       throw err;
     } finally {
       consumer?.release();
-      this.attempts.delete(key);
+      this.peerFinder.outboundSlotDone(ip ?? host, port);
     }
   }
 
-  /** Once per autoconnect interval: save the bootcache, send endpoints when due, dial what the policy says. */
+  /** Once per autoconnect interval (rippled: once a second): PeerFinder's housekeeping, endpoints, dials. */
   private tick(): void {
     if (this.stopping) return;
-    this.bootcache.periodic();
-    this.livecache.expire();
-    if (this.endpointsSchedule.due()) this.sendEndpoints();
-    for (const f of this.fixed) if (!f.ip && !f.connecting && Date.now() >= f.nextAttemptAt) void this.resolveFixed(f);
-    const c = this.counts();
-    const plan = autoconnect({
-      now: Date.now(),
-      maxConnectAttempts: this.opts.timers.maxConnectAttempts,
-      attemptsInFlight: this.attempts.size,
-      outActive: c.outActive,
-      outMax: this.opts.slots.outMax,
-      fixed: this.fixed.flatMap((f) => (f.ip && !f.connecting ? [{ ip: f.ip, port: f.port, nextAttemptAt: f.nextAttemptAt }] : [])),
-      fixedActive: c.fixedActive,
-      connectedIps: [...this.peers().map((p) => p.info.remoteIp), ...[...this.attempts.values()].map((a) => a.host)],
-      self: this.listener ? [{ ip: this.listener.address.host, port: this.listener.address.port }] : [],
-      autoConnect: !this.opts.peerPrivate,
-      livecache: this.livecache,
-      bootcache: this.bootcache,
-      recentAttempts: this.recentAttempts,
-    });
+    if (this.peerFinder.oncePerSecond()) this.sendEndpoints();
+    for (const f of this.peerFinder.fixedToResolve()) void this.resolveFixed(f);
+    const self = this.listener ? { ip: this.listener.address.host, port: this.listener.address.port } : undefined;
+    const plan = this.peerFinder.autoconnect(self);
     for (const target of plan.dial) {
-      const f = plan.source === 'fixed' ? this.fixed.find((x) => x.port === target.port && x.ip && sameIp(x.ip, target.ip)) : undefined;
-      if (f) void this.dialFixed(f);
+      if (target.fixed) void this.dialFixed(target.fixed);
       else this.connect(target.ip, target.port, plan.source ?? 'autoconnect').catch(() => {});
     }
   }
 
   private async resolveFixed(f: FixedPeer): Promise<void> {
-    f.connecting = true;
-    f.ip = await this.resolve(f.host);
-    f.connecting = false;
-    if (!f.ip) this.fixedFailed(f, new Error(`cannot resolve ${f.host}`));
+    const ip = await this.resolve(f.host);
+    const delay = this.peerFinder.fixedResolved(f, ip);
+    if (delay !== undefined) this.fixedBackoffLog(f, delay, `cannot resolve ${f.host}`);
   }
 
-  private fixedFailed(f: FixedPeer, err: Error): void {
-    f.failures++;
-    const t = this.opts.timers;
-    const delay = fixedPeerBackoffMs(f.failures, t.fixedBackoffMinMs, t.fixedBackoffMaxMs);
-    f.nextAttemptAt = Date.now() + delay;
-    this.log.warn({ fixed: `${f.host}:${f.port}`, failures: f.failures, retryInMs: delay, err: err.message }, 'fixed peer unreachable, backing off');
+  private fixedBackoffLog(f: FixedPeer, delay: number, err: string): void {
+    this.log.warn({ fixed: `${f.host}:${f.port}`, failures: f.failures, retryInMs: delay, err }, 'fixed peer unreachable, backing off');
   }
 
   private async dialFixed(f: FixedPeer): Promise<void> {
-    f.connecting = true;
     try {
       await this.connect(f.ip!, f.port, 'fixed');
-      f.failures = 0;
-      f.nextAttemptAt = 0;
+      this.peerFinder.fixedDialDone(f, 'success');
     } catch (err) {
       // Already connected to it (say, it dialled us first) is not a failure, and neither is a dial we
       // did not make for its resource use: rippled makes no slot then, so its fixed-peer timer is untouched.
-      const notTried = err instanceof ConnectError && err.kind === 'resource';
-      if (!notTried && !/already connected/.test((err as Error).message)) this.fixedFailed(f, err as Error);
-    } finally {
-      f.connecting = false;
+      const notTried = (err instanceof ConnectError && err.kind === 'resource') || /already connected/.test((err as Error).message);
+      const delay = this.peerFinder.fixedDialDone(f, notTried ? 'not-tried' : 'failure');
+      if (delay !== undefined) this.fixedBackoffLog(f, delay, (err as Error).message);
     }
   }
 
   // ------------------------------------------------------------ discovery
 
   private sendEndpoints(): void {
-    const d = this.opts.timers.discovery;
     const targets = this.peers().flatMap((peer) => {
-      const state = this.discovery.get(peer.id);
-      return state ? [{ peer, state }] : [];
+      const slot = this.slots.get(peer.id);
+      return slot ? [{ peer, slot }] : [];
     });
-    if (!targets.length) return;
-    const selfPort = selfAdvertisementPort({ peerPrivate: this.opts.peerPrivate, listeningPort: this.listener?.address.port, inMax: this.opts.slots.inMax });
-    for (const { peer, message } of buildEndpointsMessages(targets, this.livecache, { selfPort, perMessage: d.endpointsPerMessage, maxHops: d.maxHops })) {
-      peer.send('ENDPOINTS', message);
-    }
+    for (const { peer, message } of this.peerFinder.buildEndpoints(targets, this.listener?.address.port)) peer.send('ENDPOINTS', message);
   }
 
   /** A peer whose ledger is far from the network's is not trusted with addresses (rippled: unless converged). */
@@ -624,32 +529,24 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   }
 
   private onEndpoints(peer: Peer, m: TMEndpoints): void {
-    const state = this.discovery.get(peer.id);
-    if (!state || this.isDiverged(peer)) return;
-    const d = this.opts.timers.discovery;
-    const r = receiveEndpoints(state, m, {
-      now: Date.now(),
-      intervalMs: d.endpointsIntervalMs,
-      maxHops: d.maxHops,
-      maxReceived: d.endpointsMaxReceived,
-      allowPrivate: this.allowPrivate,
-    });
-    if (r.status === 'too-large') peer.charge(Charge.useless, 'oversized endpoints list');
+    const slot = this.slots.get(peer.id);
+    if (!slot) return;
+    const r = this.peerFinder.onEndpoints(slot, m, this.isDiverged(peer));
+    if (r.ignored) return;
+    if (r.tooLarge) peer.charge(Charge.useless, 'oversized endpoints list');
     for (let i = 0; i < r.malformed && !peer.closed; i++) peer.charge(Charge.invalidData, 'malformed endpoint');
-    storeReceived(r.accepted, this.livecache, this.bootcache);
-    if (r.connectTest) void this.testListeningPort(peer, state, r.connectTest);
+    if (r.connectTest) void this.testListeningPort(peer, slot, r.connectTest);
   }
 
   /** Believe an inbound peer's advertised port only once a TCP connect to it succeeds. */
-  private async testListeningPort(peer: Peer, state: PeerDiscovery, ep: IpEndpoint): Promise<void> {
+  private async testListeningPort(peer: Peer, slot: Slot, ep: IpEndpoint): Promise<void> {
     const ok = await tcpProbe(ep, this.opts.timers.discovery.connectTestTimeoutMs, this.localAddressFor(ep.ip));
-    if (!this.discovery.has(peer.id)) return;
-    const { listeningPort } = connectTestDone(state, ep, ok);
+    if (!this.peerFinder.isActive(slot)) return;
+    const listeningPort = this.peerFinder.onConnectTestDone(slot, ep, ok);
     if (listeningPort !== undefined) {
       peer.info.listeningPort = listeningPort;
       this.log.debug({ peer: peer.info.n9, port: listeningPort }, 'peer listening port verified');
     } else if (!ok) {
-      this.bootcache.onFailure(ep);
       this.log.debug({ peer: peer.info.n9, endpoint: formatEndpoint(ep.ip, ep.port) }, 'peer advertised a port we cannot reach');
     }
   }
@@ -666,34 +563,24 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     };
   }
 
-  private activate(info: PeerInfo, socket: tls.TLSSocket, rest: Buffer, consumer: ResourceConsumer): Peer {
+  private activate(info: PeerInfo, slot: Slot, socket: tls.TLSSocket, rest: Buffer, consumer: ResourceConsumer): Peer {
     const peer = new Peer(info, socket, rest, this.peerOptions(consumer));
     this.peersById.set(peer.id, peer);
-    this.discovery.set(
-      peer.id,
-      createPeerDiscovery({
-        remoteIp: info.remoteIp,
-        inbound: info.direction === 'in',
-        verifyEndpoints: this.opts.verifyEndpoints,
-        recentTtlMs: this.opts.timers.discovery.livecacheTtlMs,
-        now: Date.now,
-      }),
-    );
+    this.slots.set(peer.id, slot);
     peer.on('message', (msg, frame) => this.onMessage(peer, msg, frame));
     peer.on('status', (s) => this.onPeerStatus(peer, s));
     peer.once('close', (reason) => {
       this.peersById.delete(peer.id);
-      this.discovery.delete(peer.id);
+      this.slots.delete(peer.id);
+      const fixedLost = this.peerFinder.onClosed(slot);
       this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds }, 'peer disconnected');
       this.disconnects.total++;
       if (reason.startsWith(RESOURCE_DROP_REASON)) this.disconnects.resources++;
       this.emit('peerDisconnected', peer, reason);
-      if (info.fixed && !this.stopping) {
-        for (const f of this.fixed) {
-          if (f.ip !== undefined && sameIp(f.ip, info.remoteIp)) {
-            this.emit('fixedReconnect', `${f.host}:${f.port}`);
-            this.log.info({ fixed: `${f.host}:${f.port}` }, 'fixed peer lost, reconnecting');
-          }
+      if (!this.stopping) {
+        for (const endpoint of fixedLost) {
+          this.emit('fixedReconnect', endpoint);
+          this.log.info({ fixed: endpoint }, 'fixed peer lost, reconnecting');
         }
       }
     });
