@@ -65,6 +65,8 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
       fixedBackoffMinMs: t.fixedBackoffMin,
       fixedBackoffMaxMs: t.fixedBackoffMax,
       headTimeoutMs: t.inboundHandshakeTimeout,
+      loopbackHeadTimeoutMs: t.loopbackHttpTimeout,
+      shutdownTimeoutMs: t.shutdownTimeout,
       tlsTimeoutMs: t.tlsHandshakeTimeout,
       handshake: {
         connectMs: t.connectTimeout,
@@ -76,6 +78,8 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
       maxConnectAttempts: t.maxConnectAttempts,
       hashRouterHoldMs: t.hashRouterHoldTime,
       hashRouterRelayMs: t.hashRouterRelayTime,
+      hashRouterSweepMs: t.hashRouterSweepInterval,
+      resourceSweepMs: t.resourceSweepInterval,
       maxHeaderBytes: t.maxHeaderBytes,
       maxHeaderCount: t.maxHeaderCount,
       sendQueueTarget: t.sendQueueTarget,

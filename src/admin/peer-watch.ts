@@ -12,8 +12,12 @@ const CONVERGED_LEDGER_LIMIT = 24;
 const DIVERGED_LEDGER_LIMIT = 128;
 /** rippled compares with the validated ledger only while it is younger than two minutes. */
 const REFERENCE_MAX_AGE_S = 120;
-/** Seconds of samples behind the average rates. */
-const RATE_WINDOW = 30;
+export interface PeerWatchOptions {
+  /** [overlay] rate_sample_interval: sample every peer's byte counters this often (rippled: 1 s). */
+  sampleIntervalMs: number;
+  /** [overlay] rate_samples: samples behind the average rates (rippled: 30). */
+  samples: number;
+}
 
 interface Sample {
   at: number;
@@ -27,13 +31,16 @@ export class PeerWatch {
   private readonly timer: NodeJS.Timeout;
   private readonly detach: () => void;
 
-  constructor(private readonly overlay: Overlay) {
+  constructor(
+    private readonly overlay: Overlay,
+    private readonly opts: PeerWatchOptions,
+  ) {
     const onStatus = (peer: Peer, s: PeerLedgerStatus) => this.onStatus(peer, s);
     overlay.on('peerStatus', onStatus);
     this.detach = () => {
       overlay.off('peerStatus', onStatus);
     };
-    this.timer = setInterval(() => this.sample(), 1000);
+    this.timer = setInterval(() => this.sample(), opts.sampleIntervalMs);
     this.timer.unref();
   }
 
@@ -46,7 +53,7 @@ export class PeerWatch {
     return this.tracking.get(peer) ?? 'unknown';
   }
 
-  /** Average bytes per second received and sent over the last RATE_WINDOW seconds. */
+  /** Average bytes per second received and sent over the last `samples` samples. */
   ratesOf(peer: Peer): { recv: number; sent: number } {
     const list = this.samples.get(peer);
     const now = { at: Date.now(), bytesIn: peer.traffic.bytesIn, bytesOut: peer.traffic.bytesOut };
@@ -64,7 +71,7 @@ export class PeerWatch {
       let list = this.samples.get(peer);
       if (!list) this.samples.set(peer, (list = []));
       list.push({ at, bytesIn: peer.traffic.bytesIn, bytesOut: peer.traffic.bytesOut });
-      if (list.length > RATE_WINDOW) list.shift();
+      if (list.length > this.opts.samples) list.shift();
     }
   }
 

@@ -66,34 +66,19 @@ export const TIMER_ROWS = [
     doc: 'Reading the upgrade response to an outbound request (StepTimeouts::httpRead).',
   },
   {
-    key: 'tlsShutdownTimeout', stanza: 'overlay', configKey: 'tls_shutdown_timeout', default: 2 * SECOND,
-    unit: 'ms', min: TEST_MIN, max: HOUR,
-    doc: 'TLS close_notify exchange when an outbound attempt ends (StepTimeouts::tlsShutdown).',
-  },
-  {
-    key: 'detectTimeout', stanza: 'overlay', configKey: 'detect_timeout', default: 15 * SECOND,
-    unit: 'ms', min: TEST_MIN, max: HOUR,
-    doc: 'Inbound: wait for the first bytes that tell TLS from plain HTTP (Door Detector).',
-  },
-  {
     key: 'inboundHandshakeTimeout', stanza: 'overlay', configKey: 'inbound_handshake_timeout', default: 30 * SECOND,
     unit: 'ms', min: TEST_MIN, max: HOUR,
     doc: 'Inbound: complete the HTTP upgrade request (BaseHTTPPeer timeoutSeconds).',
   },
   {
-    key: 'httpIdleTimeout', stanza: 'overlay', configKey: 'http_idle_timeout', default: 30 * SECOND,
-    unit: 'ms', min: TEST_MIN, max: HOUR,
-    doc: 'Inbound plain HTTP (/crawl, /health, /vl): finish each request or response within this (BaseHTTPPeer timeoutSeconds).',
-  },
-  {
     key: 'loopbackHttpTimeout', stanza: 'overlay', configKey: 'loopback_http_timeout', default: 3 * SECOND,
     unit: 'ms', min: TEST_MIN, max: HOUR,
-    doc: 'Replaces the two timeouts above for clients on a loopback address (BaseHTTPPeer timeoutSecondsLocal).',
+    doc: 'Replaces inbound_handshake_timeout for clients on a loopback address (BaseHTTPPeer timeoutSecondsLocal).',
   },
   {
     key: 'shutdownTimeout', stanza: 'overlay', configKey: 'shutdown_timeout', default: 5 * SECOND,
     unit: 'ms', min: TEST_MIN, max: HOUR,
-    doc: 'Graceful close of an active peer before the socket is cut (PeerImp shutdownTimerInterval).',
+    doc: 'A closing peer has this long to take our close before its socket is cut (PeerImp shutdownTimerInterval).',
   },
   {
     key: 'fixedBackoffMin', stanza: 'overlay', configKey: 'fixed_backoff_min', default: 1 * MINUTE,
@@ -236,6 +221,21 @@ export const TIMER_ROWS = [
     unit: 'count', min: 1, max: 10000,
     doc: 'A received TMEndpoints with more entries is sampled down to this many (Tuning numberOfEndpointsMax).',
   },
+  {
+    key: 'resourceSweepInterval', stanza: 'overlay', configKey: 'resource_sweep_interval', default: 1 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'How often expired resource balances are forgotten (Resource::Manager runs once a second).',
+  },
+  {
+    key: 'rateSampleInterval', stanza: 'overlay', configKey: 'rate_sample_interval', default: 1 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'How often each peer\'s byte counters are sampled for avg_bps_recv/avg_bps_sent (PeerImp::Metrics: each second).',
+  },
+  {
+    key: 'rateSamples', stanza: 'overlay', configKey: 'rate_samples', default: 30,
+    unit: 'count', min: 1, max: 3600,
+    doc: 'Samples behind the average rates of `peers` (PeerImp::Metrics rolling average of 30).',
+  },
   // Relay suppression ([hashrouter], rippled's own stanza and limits)
   {
     key: 'hashRouterHoldTime', stanza: 'hashrouter', configKey: 'hold_time', default: 300 * SECOND,
@@ -246,6 +246,11 @@ export const TIMER_ROWS = [
     key: 'hashRouterRelayTime', stanza: 'hashrouter', configKey: 'relay_time', default: 30 * SECOND,
     unit: 'ms', min: 8 * SECOND, max: DAY,
     doc: 'Relay the same item again no sooner than this (HashRouter relayTime; minimum 8 s, at most hold_time).',
+  },
+  {
+    key: 'hashRouterSweepInterval', stanza: 'hashrouter', configKey: 'sweep_interval', default: 10 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'How often items unseen for hold_time are forgotten (ours: rippled expires them as it touches the table).',
   },
 ] as const satisfies readonly TimerRow[];
 

@@ -50,11 +50,19 @@ export interface OverlayTimers {
   fixedBackoffMinMs: number;
   fixedBackoffMaxMs: number;
   headTimeoutMs: number;
+  /** [overlay] loopback_http_timeout: headTimeoutMs for clients on a loopback address. */
+  loopbackHeadTimeoutMs: number;
+  /** [overlay] shutdown_timeout: a closing peer's socket is cut after this. */
+  shutdownTimeoutMs: number;
   tlsTimeoutMs: number;
   handshake: HandshakeTimeouts;
   maxConnectAttempts: number;
   hashRouterHoldMs: number;
   hashRouterRelayMs: number;
+  /** [hashrouter] sweep_interval: forget items unseen for the hold time this often. */
+  hashRouterSweepMs: number;
+  /** [overlay] resource_sweep_interval: forget expired resource balances this often. */
+  resourceSweepMs: number;
   maxHeaderBytes: number;
   maxHeaderCount: number;
   sendQueueTarget: number;
@@ -200,6 +208,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
           tls: this.opts.tls,
           tlsTimeoutMs: this.opts.timers.tlsTimeoutMs,
           headTimeoutMs: this.opts.timers.headTimeoutMs,
+          loopbackHeadTimeoutMs: this.opts.timers.loopbackHeadTimeoutMs,
           headLimits: { maxBytes: this.opts.timers.maxHeaderBytes, maxHeaders: this.opts.timers.maxHeaderCount },
           serverName: this.opts.userAgent,
         },
@@ -223,10 +232,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       }),
     ]);
     this.timer = setInterval(() => this.tick(), this.opts.timers.autoconnectIntervalMs);
-    this.sweepTimer = setInterval(() => this.router.sweep(), 10_000);
+    this.sweepTimer = setInterval(() => this.router.sweep(), this.opts.timers.hashRouterSweepMs);
     this.sweepTimer.unref();
     // rippled's Resource::Manager expires entries from its own thread, once a second.
-    this.resourceTimer = setInterval(() => this.resources.expire(), 1000);
+    this.resourceTimer = setInterval(() => this.resources.expire(), this.opts.timers.resourceSweepMs);
     this.resourceTimer.unref();
     this.tick();
   }
@@ -556,6 +565,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private peerOptions(consumer: ResourceConsumer): Partial<PeerOptions> {
     return {
       pingIntervalMs: this.opts.timers.pingIntervalMs,
+      shutdownTimeoutMs: this.opts.timers.shutdownTimeoutMs,
       sendQueueTarget: this.opts.timers.sendQueueTarget,
       sendQueueIntervals: this.opts.timers.sendQueueIntervals,
       consumer,

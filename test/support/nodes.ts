@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/logger.js';
 import pino from 'pino';
 
 /** Timers short enough for tests; production keeps rippled's defaults. */
-export const FAST_OVERLAY = ['ping_interval = 0.5', 'fixed_backoff_min = 0.1', 'fixed_backoff_max = 0.5', 'connect_timeout = 3', 'tcp_connect_timeout = 1', 'tls_handshake_timeout = 1', 'http_read_timeout = 1', 'inbound_handshake_timeout = 2'];
+export const FAST_OVERLAY = ['ping_interval = 0.5', 'fixed_backoff_min = 0.1', 'fixed_backoff_max = 0.5', 'connect_timeout = 3', 'tcp_connect_timeout = 1', 'tls_handshake_timeout = 1', 'http_read_timeout = 1', 'inbound_handshake_timeout = 2', 'loopback_http_timeout = 2'];
 export const FAST_PEERFINDER = ['autoconnect_interval = 0.05', 'recent_attempt_interval = 0.2', 'endpoints_interval = 0.3', 'livecache_ttl = 3', 'bootcache_cooldown = 0.2'];
 
 export interface TestNodeSpec {
