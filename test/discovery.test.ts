@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../src/daemon.js';
-import { crawlOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { crawlOf, portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 afterEach(stopAllNodes);
 
@@ -55,7 +55,9 @@ function hasAllItCan(n: Daemon, nodes: Daemon[], outTarget: number, inMax: numbe
 describe('discovery', () => {
   it('30 nodes that only know one seed all get their outbound peers and form one connected graph', async () => {
     // The seed starts, then the 29 others one after another, 100 ms apart, each knowing only the seed.
-    const SEED = '127.0.1.1';
+    // Its own range (127.0.109.101-130, no other file uses it) and ephemeral ports, so that nothing
+    // else, a second copy of the suite included, can hold an address it needs.
+    const SEED = '127.0.109.101';
     const slots = SLOTS_30;
     // 30 nodes and some 600 peer links share this process's event loop, which lags by more than the
     // other tests' half-second ping (it then drops peers as unresponsive): ping every 5 s and give TLS
@@ -64,9 +66,10 @@ describe('discovery', () => {
     const overlay = ['ping_interval = 5', 'tls_handshake_timeout = 4', 'tcp_connect_timeout = 4', 'connect_timeout = 8'];
     const peerfinder = ['recent_attempt_interval = 1'];
     const started = Date.now();
-    const nodes: Daemon[] = [await startNode({ ip: SEED, extra: slots, overlay, peerfinder })];
-    for (let i = 2; i <= 30; i++) {
-      nodes.push(await startNode({ ip: `127.0.1.${i}`, extra: `${slots}\n[ips]\n${SEED} 51235`, overlay, peerfinder }));
+    const seed = await startNode({ ip: SEED, port: 0, extra: slots, overlay, peerfinder });
+    const nodes: Daemon[] = [seed];
+    for (let i = 102; i <= 130; i++) {
+      nodes.push(await startNode({ ip: `127.0.109.${i}`, port: 0, extra: `${slots}\n[ips]\n${SEED} ${portOf(seed)}`, overlay, peerfinder }));
       await new Promise((r) => setTimeout(r, 100));
     }
     const done = () => nodes.every((n) => hasAllItCan(n, nodes, OUT_MAX_30, IN_MAX_30));

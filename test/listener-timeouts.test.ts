@@ -5,15 +5,15 @@
  */
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNode, stopAllNodes } from './support/nodes.js';
+import { portOf, startNode, stopAllNodes } from './support/nodes.js';
 
 afterEach(stopAllNodes);
 
 describe('HTTP deadline on the peer port', () => {
   it('a loopback client that sends no request is cut at loopback_http_timeout, not inbound_handshake_timeout', async () => {
     const ip = '127.0.109.50';
-    await startNode({ ip, overlay: ['inbound_handshake_timeout = 60', 'loopback_http_timeout = 0.5'] });
-    const socket = tls.connect({ host: ip, port: 51235, rejectUnauthorized: false });
+    const node = await startNode({ ip, port: 0, overlay: ['inbound_handshake_timeout = 60', 'loopback_http_timeout = 0.5'] });
+    const socket = tls.connect({ host: ip, port: portOf(node), rejectUnauthorized: false });
     await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
     const start = Date.now();
     await new Promise<void>((resolve) => socket.once('close', () => resolve()).on('error', () => {}));

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../src/daemon.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 afterEach(stopAllNodes);
 
@@ -13,9 +13,9 @@ describe('relay with two senders', () => {
   it('skips every peer that sent the item since it was last relayed', async () => {
     const HUB = '127.0.109.30';
     // relay_time at rippled's least (8 s) so the item may be relayed a second time within the test.
-    const hub = await startNode({ ip: HUB, extra: '[hashrouter]\nrelay_time = 8' });
+    const hub = await startNode({ ip: HUB, port: 0, extra: '[hashrouter]\nrelay_time = 8' });
     // Private leaves linked to the hub alone, so every copy they hear came from the hub.
-    const leaf = (ip: string) => startNode({ ip, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+    const leaf = (ip: string) => startNode({ ip, port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
     const [a, b, c, d] = [await leaf('127.0.109.31'), await leaf('127.0.109.32'), await leaf('127.0.109.33'), await leaf('127.0.109.34')] as Daemon[];
     const leaves = [a!, b!, c!, d!];
     await waitFor('four leaves linked to the hub, both sides', () => hub.overlay.peers().length === 4 && leaves.every((n) => n.overlay.peers().length === 1));

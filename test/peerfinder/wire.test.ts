@@ -5,13 +5,14 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Daemon } from '../../src/daemon.js';
 import { makeSelfSignedCertificate } from '../../src/identity/certificate.js';
 import { NodeIdentity } from '../../src/identity/node-key.js';
 import { ConnectError, dialPeer, type LocalNode } from '../../src/peer/handshake-io.js';
 import { Peer } from '../../src/peer/peer.js';
 import { NO_FEATURES } from '../../src/protocol/handshake.js';
 import { makeSeed } from '../support/admin.js';
-import { crawlOf, startNode, stopAllNodes, waitFor } from '../support/nodes.js';
+import { crawlOf, portOf, startNode, stopAllNodes, waitFor } from '../support/nodes.js';
 
 afterEach(stopAllNodes);
 
@@ -26,10 +27,10 @@ function localNode(): LocalNode {
   };
 }
 
-/** Our dialler as a bare peer on `from`, connected to the node on `to`:51235. */
-async function harnessPeer(to: string, from: string): Promise<{ peer: Peer; local: LocalNode }> {
+/** Our dialler as a bare peer on `from`, connected to the node `to`. */
+async function harnessPeer(to: Daemon, from: string): Promise<{ peer: Peer; local: LocalNode }> {
   const local = localNode();
-  const est = await dialPeer({ host: to, port: 51235, localAddress: from, local });
+  const est = await dialPeer({ host: to.config.peerPort.ip, port: portOf(to), localAddress: from, local });
   const peer = new Peer(est.info, est.socket, est.rest, { pingIntervalMs: 60_000 });
   peer.start();
   return { peer, local };
@@ -43,9 +44,10 @@ describe('fixed peers on the wire', () => {
     // cluster member, and never dials it). B's [ips] names a dead address, so its Bootcache holds that
     // and not A: only the fixed tier of autoconnect can reach A.
     const bKey = makeSeed();
-    const a = await startNode({ ip: A, extra: `[peer_private]\n1\n[cluster_nodes]\n${bKey.n9} b` });
-    const b = await startNode({ ip: B, extra: `[node_seed]\n${bKey.seed}\n[ips]\n127.0.109.3 51235\n[ips_fixed]\n${A} 51235` });
-    expect(b.overlay.bootcache.has({ ip: A, port: 51235 })).toBe(false);
+    // Ephemeral ports (port 0) throughout, so that a second copy of the suite can run beside this one.
+    const a = await startNode({ ip: A, port: 0, extra: `[peer_private]\n1\n[cluster_nodes]\n${bKey.n9} b` });
+    const b = await startNode({ ip: B, port: 0, extra: `[node_seed]\n${bKey.seed}\n[ips]\n127.0.109.3 51235\n[ips_fixed]\n${A} ${portOf(a)}` });
+    expect(b.overlay.bootcache.has({ ip: A, port: portOf(a) })).toBe(false);
     // Bound: start-up plus one dial; 10 s for a loaded machine (a dial here takes milliseconds).
     const [link] = await waitFor('B dials its fixed peer A', () => b.overlay.peers().length === 1 && b.overlay.peers(), 10_000);
     expect(link!.info.n9).toBe(a.identity.n9);
@@ -53,7 +55,7 @@ describe('fixed peers on the wire', () => {
     expect(link!.info.fixed).toBe(true);
     const lost = new Promise<string>((resolve) => b.overlay.once('fixedReconnect', resolve));
     for (const p of a.overlay.peers()) p.close('test: drop the fixed link');
-    expect(await lost).toBe(`${A}:51235`);
+    expect(await lost).toBe(`${A}:${portOf(a)}`);
     // The redial waits out recent_attempt_interval (0.2 s in tests), then one dial.
     await waitFor('B back on A', () => b.overlay.peers().some((p) => p.info.n9 === a.identity.n9 && p !== link && !p.closed), 10_000);
   });
@@ -62,15 +64,15 @@ describe('fixed peers on the wire', () => {
 describe('the endpoint connect test', () => {
   it('a peer advertising a port it does not listen on is not listed with that port; one that listens is', async () => {
     const HUB = '127.0.109.10';
-    const hub = await startNode({ ip: HUB });
+    const hub = await startNode({ ip: HUB, port: 0 });
     // Nothing listens on 127.0.109.11:51235.
-    const liar = await harnessPeer(HUB, '127.0.109.11');
+    const liar = await harnessPeer(hub, '127.0.109.11');
     // 127.0.109.12 listens on an ephemeral port (plain TCP is all the test needs).
     const server = net.createServer((s) => s.destroy());
     await new Promise<void>((r) => server.listen(0, '127.0.109.12', r));
     const honestPort = (server.address() as net.AddressInfo).port;
     try {
-      const honest = await harnessPeer(HUB, '127.0.109.12');
+      const honest = await harnessPeer(hub, '127.0.109.12');
       await waitFor('both active on the hub', () => hub.overlay.peers().length === 2, 10_000);
       liar.peer.send('ENDPOINTS', { version: 2, endpoints_v2: [{ endpoint: '[::]:51235', hops: 0 }] });
       honest.peer.send('ENDPOINTS', { version: 2, endpoints_v2: [{ endpoint: `[::]:${honestPort}`, hops: 0 }] });
@@ -93,10 +95,10 @@ describe('the endpoint connect test', () => {
 describe('/crawl and refused peers', () => {
   it('a peer refused for want of a slot is in neither peers() nor /crawl', async () => {
     const HUB = '127.0.109.20';
-    const hub = await startNode({ ip: HUB, extra: '[peers_in_max]\n1\n[peers_out_max]\n10' });
-    const first = await harnessPeer(HUB, '127.0.109.21');
+    const hub = await startNode({ ip: HUB, port: 0, extra: '[peers_in_max]\n1\n[peers_out_max]\n10' });
+    const first = await harnessPeer(hub, '127.0.109.21');
     await waitFor('the first peer active', () => hub.overlay.peers().length === 1, 10_000);
-    const refused = await harnessPeer(HUB, '127.0.109.22').then(
+    const refused = await harnessPeer(hub, '127.0.109.22').then(
       () => undefined,
       (e: unknown) => e,
     );
