@@ -212,7 +212,8 @@ describe('relay to a peer that stops reading', () => {
     const sender = await leaf('127.0.15.2');
     const stalled = await leaf('127.0.15.3');
     const healthy = await leaf('127.0.15.4');
-    await waitFor('all three connected to the hub', () => hub.overlay.peers().length === 3);
+    // Both ends: each leaf's peers()[0] is used below, and the hub may see a link before the leaf does.
+    await waitFor('all three connected to the hub, both sides', () => hub.overlay.peers().length === 3 && [sender, stalled, healthy].every((n) => n.overlay.peers().length === 1));
     const stalledAtHub = hub.overlay.peers().find((p) => p.info.n9 === stalled.identity.n9)!;
     (stalled.overlay.peers()[0] as any).socket.pause(); // reads nothing from now on
     const got = new Set<number>();
