@@ -5,19 +5,18 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import net, { isIP } from 'node:net';
+import { isIP } from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { TlsMaterial } from '../identity/certificate.js';
 import type { NodeIdentity } from '../identity/node-key.js';
-import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp, type IpEndpoint } from '../protocol/address.js';
+import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp } from '../protocol/address.js';
 import type { PeerMessage } from '../protocol/codec.js';
 import { encodeFrame, type RawFrame } from '../protocol/framing.js';
 import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';
 import { header, type HttpHead } from '../protocol/http-head.js';
 import { MessageType } from '../protocol/message-types.js';
-import { NodeEvent, type TMEndpoints } from '../protocol/messages.js';
+import { NodeEvent } from '../protocol/messages.js';
 import {
   badRequestResponse,
   checkInbound,
@@ -40,7 +39,8 @@ import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
 import { bootcachePath, type Bootcache } from './peerfinder/bootcache.js';
 import type { Livecache } from './peerfinder/livecache.js';
-import { type DiscoveryTimers, type FixedPeer, type HostPort, PeerFinder, type Slot } from './peerfinder/manager.js';
+import { type DiscoveryTimers, type HostPort, PeerFinder, type Slot } from './peerfinder/manager.js';
+import { PeerFinderIo } from './peerfinder-io.js';
 
 export type { DiscoveryTimers, HostPort } from './peerfinder/manager.js';
 
@@ -133,6 +133,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   /** Each active peer's PeerFinder slot, by peer id. */
   private readonly slots = new Map<number, Slot>();
   private readonly router: HashRouter;
+  /** Does the I/O PeerFinder decides on: dials, endpoints, connect tests. */
+  private readonly io: PeerFinderIo;
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -171,6 +173,18 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       },
     );
     for (const f of opts.ipsFixed) this.peerFinder.addFixedPeer(f.host, f.port);
+    this.io = new PeerFinderIo(
+      {
+        peerFinder: this.peerFinder,
+        log: opts.log,
+        peers: () => this.peers(),
+        slotOf: (peer) => this.slots.get(peer.id),
+        listenAddress: () => this.listener?.address,
+        connect: (host, port, why) => this.connect(host, port, why),
+        isDiverged: (peer) => this.isDiverged(peer),
+      },
+      { connectTestTimeoutMs: opts.timers.discovery.connectTestTimeoutMs, listenHost: opts.listen?.host },
+    );
     this.resources = new ResourceTable(opts.timers.resource);
     this.router = new HashRouter({ holdMs: opts.timers.hashRouterHoldMs, relayAgainMs: opts.timers.hashRouterRelayMs });
   }
@@ -224,11 +238,11 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     const bootstrap = this.opts.ips.length ? this.opts.ips : this.opts.ipsFixed;
     await Promise.all([
       ...bootstrap.map(async (e) => {
-        const ip = await this.resolve(e.host);
+        const ip = await this.io.resolve(e.host);
         if (ip) this.peerFinder.addFallback({ ip, port: e.port });
       }),
       ...this.peerFinder.fixedPeers().map(async (f) => {
-        f.ip = await this.resolve(f.host);
+        f.ip = await this.io.resolve(f.host);
       }),
     ]);
     this.timer = setInterval(() => this.tick(), this.opts.timers.autoconnectIntervalMs);
@@ -249,16 +263,6 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     await this.listener?.stop();
     this.peerFinder.stop();
     this.log.info('overlay stopped');
-  }
-
-  private async resolve(host: string): Promise<string | undefined> {
-    if (isIP(host)) return normalizeIp(host);
-    try {
-      return normalizeIp((await lookup(host)).address);
-    } catch (err) {
-      this.log.warn({ host, err: (err as Error).message }, 'could not resolve peer address');
-      return undefined;
-    }
   }
 
   /** Counts of peers that occupy slots (fixed, cluster and reserved peers do not). */
@@ -405,11 +409,6 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   // ------------------------------------------------------------ outbound
 
-  private localAddressFor(host: string): string | undefined {
-    const listenHost = this.opts.listen?.host;
-    return listenHost && !isUnspecifiedIp(listenHost) && isIP(host) === isIP(listenHost) ? listenHost : undefined;
-  }
-
   /** Dial an address (admin `connect`, autoconnect, fixed peers). Resolves when the attempt ends. */
   async connect(host: string, port: number, why = 'manual'): Promise<Peer | undefined> {
     if (this.stopping) return undefined;
@@ -434,7 +433,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       const est = await dialPeer({
         host,
         port,
-        localAddress: this.localAddressFor(host),
+        localAddress: this.io.localAddressFor(host),
         local: this.localNode(),
         timeouts: this.opts.timers.handshake,
         headLimits: { maxBytes: this.opts.timers.maxHeaderBytes, maxHeaders: this.opts.timers.maxHeaderCount },
@@ -486,78 +485,14 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   /** Once per autoconnect interval (rippled: once a second): PeerFinder's housekeeping, endpoints, dials. */
   private tick(): void {
-    if (this.stopping) return;
-    if (this.peerFinder.oncePerSecond()) this.sendEndpoints();
-    for (const f of this.peerFinder.fixedToResolve()) void this.resolveFixed(f);
-    const self = this.listener ? { ip: this.listener.address.host, port: this.listener.address.port } : undefined;
-    const plan = this.peerFinder.autoconnect(self);
-    for (const target of plan.dial) {
-      if (target.fixed) void this.dialFixed(target.fixed);
-      else this.connect(target.ip, target.port, plan.source ?? 'autoconnect').catch(() => {});
-    }
-  }
-
-  private async resolveFixed(f: FixedPeer): Promise<void> {
-    const ip = await this.resolve(f.host);
-    const delay = this.peerFinder.fixedResolved(f, ip);
-    if (delay !== undefined) this.fixedBackoffLog(f, delay, `cannot resolve ${f.host}`);
-  }
-
-  private fixedBackoffLog(f: FixedPeer, delay: number, err: string): void {
-    this.log.warn({ fixed: `${f.host}:${f.port}`, failures: f.failures, retryInMs: delay, err }, 'fixed peer unreachable, backing off');
-  }
-
-  private async dialFixed(f: FixedPeer): Promise<void> {
-    try {
-      await this.connect(f.ip!, f.port, 'fixed');
-      this.peerFinder.fixedDialDone(f, 'success');
-    } catch (err) {
-      // Already connected to it (say, it dialled us first) is not a failure, and neither is a dial we
-      // did not make for its resource use: rippled makes no slot then, so its fixed-peer timer is untouched.
-      const notTried = (err instanceof ConnectError && err.kind === 'resource') || /already connected/.test((err as Error).message);
-      const delay = this.peerFinder.fixedDialDone(f, notTried ? 'not-tried' : 'failure');
-      if (delay !== undefined) this.fixedBackoffLog(f, delay, (err as Error).message);
-    }
-  }
-
-  // ------------------------------------------------------------ discovery
-
-  private sendEndpoints(): void {
-    const targets = this.peers().flatMap((peer) => {
-      const slot = this.slots.get(peer.id);
-      return slot ? [{ peer, slot }] : [];
-    });
-    for (const { peer, message } of this.peerFinder.buildEndpoints(targets, this.listener?.address.port)) peer.send('ENDPOINTS', message);
+    if (!this.stopping) this.io.tick();
   }
 
   /** A peer whose ledger is far from the network's is not trusted with addresses (rippled: unless converged). */
-  private isDiverged(peer: Peer): boolean {
+  isDiverged(peer: Peer): boolean {
     const ours = this.latestLedger?.ledgerSeq;
     const theirs = peer.ledger.ledgerSeq;
     return ours !== undefined && theirs !== undefined && Math.abs(ours - theirs) > 24;
-  }
-
-  private onEndpoints(peer: Peer, m: TMEndpoints): void {
-    const slot = this.slots.get(peer.id);
-    if (!slot) return;
-    const r = this.peerFinder.onEndpoints(slot, m, this.isDiverged(peer));
-    if (r.ignored) return;
-    if (r.tooLarge) peer.charge(Charge.useless, 'oversized endpoints list');
-    for (let i = 0; i < r.malformed && !peer.closed; i++) peer.charge(Charge.invalidData, 'malformed endpoint');
-    if (r.connectTest) void this.testListeningPort(peer, slot, r.connectTest);
-  }
-
-  /** Believe an inbound peer's advertised port only once a TCP connect to it succeeds. */
-  private async testListeningPort(peer: Peer, slot: Slot, ep: IpEndpoint): Promise<void> {
-    const ok = await tcpProbe(ep, this.opts.timers.discovery.connectTestTimeoutMs, this.localAddressFor(ep.ip));
-    if (!this.peerFinder.isActive(slot)) return;
-    const listeningPort = this.peerFinder.onConnectTestDone(slot, ep, ok);
-    if (listeningPort !== undefined) {
-      peer.info.listeningPort = listeningPort;
-      this.log.debug({ peer: peer.info.n9, port: listeningPort }, 'peer listening port verified');
-    } else if (!ok) {
-      this.log.debug({ peer: peer.info.n9, endpoint: formatEndpoint(ep.ip, ep.port) }, 'peer advertised a port we cannot reach');
-    }
   }
 
   // ------------------------------------------------------------ active peers
@@ -604,7 +539,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
-    if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
+    if (msg.name === 'ENDPOINTS') this.io.onEndpoints(peer, msg.message);
     else if (RELAYED_TYPES.has(frame.type)) this.relay(peer, msg, frame);
   }
 
@@ -704,21 +639,6 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   health(): { status: number; reason: string; body: object } {
     return buildHealth(this);
   }
-}
-
-/** A TCP connect and nothing else: is anything listening there? */
-function tcpProbe(ep: IpEndpoint, timeoutMs: number, localAddress?: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: ep.ip, port: ep.port, localAddress });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 export function isExempt(info: PeerInfo): boolean {
