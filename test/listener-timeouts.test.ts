@@ -23,3 +23,4 @@ describe('HTTP deadline on the peer port', () => {
     expect(closedAfter).toBeLessThan(15_000);
   });
 });
+
