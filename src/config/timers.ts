@@ -83,7 +83,7 @@ export const TIMER_ROWS = [
   {
     key: 'fixedBackoffMin', stanza: 'overlay', configKey: 'fixed_backoff_min', default: 1 * MINUTE,
     unit: 'ms', min: TEST_MIN, max: DAY,
-    doc: 'First retry delay for an unreachable [ips_fixed] peer; delays grow as 1,1,2,3,5,8,... times this (PeerFinder connectionBackoff).',
+    doc: 'First retry delay for an unreachable [ips_fixed] peer; after the n-th failure in a row the wait is 1, 2, 3, 5, 8, 13, 21, 34, 55 times this (PeerFinder Fixed::failure steps through connectionBackoff {1,1,2,3,5,...} after counting the failure).',
   },
   {
     key: 'fixedBackoffMax', stanza: 'overlay', configKey: 'fixed_backoff_max', default: 55 * MINUTE,
