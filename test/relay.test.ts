@@ -10,7 +10,7 @@ import { decodeMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import { NodeEvent, type TMProposeSet } from '../src/protocol/messages.js';
 import type { Peer } from '../src/peer/peer.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { frameVectors, payloadOf } from './support/vectors.js';
 
 afterEach(stopAllNodes);
@@ -74,10 +74,10 @@ describe('relay checks (rippled PeerImp::onMessage, checkPropose)', () => {
 /** A sender and a receiver, both connected to a hub that relays between them. */
 async function line(prefix: string): Promise<{ sender: Daemon; hub: Daemon; receiver: Daemon; toHub: Peer; heard: () => PeerMessageLog }> {
   const HUB = `${prefix}.1`;
-  const hub = await startNode({ ip: HUB });
+  const hub = await startNode({ ip: HUB, port: 0 });
   // Private leaves: they connect to the hub only, never to each other, so every message takes one path.
-  const sender = await startNode({ ip: `${prefix}.2`, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
-  const receiver = await startNode({ ip: `${prefix}.3`, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+  const sender = await startNode({ ip: `${prefix}.2`, port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
+  const receiver = await startNode({ ip: `${prefix}.3`, port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
   await waitFor('both connected to the hub', () => hub.overlay.peers().length === 2 && sender.overlay.peers().length === 1 && receiver.overlay.peers().length === 1);
   const log: PeerMessageLog = [];
   receiver.overlay.on('message', (_p, m) => log.push({ name: m.name, message: m.message }));
@@ -135,10 +135,10 @@ describe('relay on the wire', () => {
 
   it('announces the ledger most peers have reached, not a far-ahead one a single peer claims', async () => {
     const HUB = '127.0.13.21';
-    const hub = await startNode({ ip: HUB });
+    const hub = await startNode({ ip: HUB, port: 0 });
     const honest: Daemon[] = [];
     // Private leaves, each linked to the hub alone.
-    const leaf = (ip: string) => startNode({ ip, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+    const leaf = (ip: string) => startNode({ ip, port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
     for (let i = 22; i <= 24; i++) honest.push(await leaf(`127.0.13.${i}`));
     const liar = await leaf('127.0.13.25');
     const watcher = await leaf('127.0.13.26');
@@ -207,8 +207,8 @@ describe('relay to a peer that stops reading', () => {
     // Pings far apart, so that the hub does not drop the stalled peer (for not answering) during the
     // test; private nodes, so that the three connect to the hub only and not to each other.
     const overlay = ['ping_interval = 60'];
-    const hub = await startNode({ ip: HUB, overlay: [...overlay, 'relay_backlog_bytes = 65536'] });
-    const leaf = (ip: string) => startNode({ ip, overlay, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+    const hub = await startNode({ ip: HUB, port: 0, overlay: [...overlay, 'relay_backlog_bytes = 65536'] });
+    const leaf = (ip: string) => startNode({ ip, port: 0, overlay, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
     const sender = await leaf('127.0.15.2');
     const stalled = await leaf('127.0.15.3');
     const healthy = await leaf('127.0.15.4');
