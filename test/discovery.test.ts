@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../src/daemon.js';
-import { crawlOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { crawlOf, portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 afterEach(stopAllNodes);
 
@@ -55,7 +55,9 @@ function hasAllItCan(n: Daemon, nodes: Daemon[], outTarget: number, inMax: numbe
 describe('discovery', () => {
   it('30 nodes that only know one seed all get their outbound peers and form one connected graph', async () => {
     // The seed starts, then the 29 others one after another, 100 ms apart, each knowing only the seed.
-    const SEED = '127.0.1.1';
+    // Its own range (127.0.109.101-130, no other file uses it) and ephemeral ports, so that nothing
+    // else, a second copy of the suite included, can hold an address it needs.
+    const SEED = '127.0.109.101';
     const slots = SLOTS_30;
     // 30 nodes and some 600 peer links share this process's event loop, which lags by more than the
     // other tests' half-second ping (it then drops peers as unresponsive): ping every 5 s and give TLS
@@ -64,9 +66,10 @@ describe('discovery', () => {
     const overlay = ['ping_interval = 5', 'tls_handshake_timeout = 4', 'tcp_connect_timeout = 4', 'connect_timeout = 8'];
     const peerfinder = ['recent_attempt_interval = 1'];
     const started = Date.now();
-    const nodes: Daemon[] = [await startNode({ ip: SEED, extra: slots, overlay, peerfinder })];
-    for (let i = 2; i <= 30; i++) {
-      nodes.push(await startNode({ ip: `127.0.1.${i}`, extra: `${slots}\n[ips]\n${SEED} 51235`, overlay, peerfinder }));
+    const seed = await startNode({ ip: SEED, port: 0, extra: slots, overlay, peerfinder });
+    const nodes: Daemon[] = [seed];
+    for (let i = 102; i <= 130; i++) {
+      nodes.push(await startNode({ ip: `127.0.109.${i}`, port: 0, extra: `${slots}\n[ips]\n${SEED} ${portOf(seed)}`, overlay, peerfinder }));
       await new Promise((r) => setTimeout(r, 100));
     }
     const done = () => nodes.every((n) => hasAllItCan(n, nodes, OUT_MAX_30, IN_MAX_30));
@@ -91,12 +94,14 @@ describe('discovery', () => {
 
   it('a full hub redirects new dials, and they still find peers elsewhere', async () => {
     const HUB = '127.0.2.1';
-    const hub = await startNode({ ip: HUB, extra: '[peers_in_max]\n2\n[peers_out_max]\n10' });
-    const first = [await startNode({ ip: '127.0.2.2', extra: `[ips]\n${HUB} 51235` }), await startNode({ ip: '127.0.2.3', extra: `[ips]\n${HUB} 51235` })];
+    // Ephemeral ports here and below, so that a second copy of the suite (or another clone's) can run beside it.
+    const hub = await startNode({ ip: HUB, port: 0, extra: '[peers_in_max]\n2\n[peers_out_max]\n10' });
+    const hubIps = `[ips]\n${HUB} ${portOf(hub)}`;
+    const first = [await startNode({ ip: '127.0.2.2', port: 0, extra: hubIps }), await startNode({ ip: '127.0.2.3', port: 0, extra: hubIps })];
     await waitFor('hub full', () => hub.overlay.slotCounts().in === 2);
     // Let the hub learn its peers' addresses (TMEndpoints) so it has somewhere to send newcomers.
     await waitFor('hub livecache', () => hub.overlay.livecache.size >= 2, 5000);
-    const late = await startNode({ ip: '127.0.2.4', extra: `[ips]\n${HUB} 51235` });
+    const late = await startNode({ ip: '127.0.2.4', port: 0, extra: hubIps });
     const redirected = new Promise<void>((resolve) => late.overlay.on('handshakeFailed', (dir, reason) => dir === 'out' && reason === 'redirect' && resolve()));
     await redirected;
     const peers = await waitFor('the late node to find peers through the redirect', () => late.overlay.peers().length >= 2 && late.overlay.peers(), 10_000);
@@ -108,11 +113,13 @@ describe('discovery', () => {
     const A = '127.0.3.1';
     const B = '127.0.3.2';
     const PRIV = '127.0.3.3';
-    const a = await startNode({ ip: A, extra: `[ips_fixed]\n${B} 51235` });
-    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} 51235` });
+    // B keeps A as a fixed peer (A's ephemeral port is known before B starts; the other way round it is not).
+    const a = await startNode({ ip: A, port: 0 });
+    const b = await startNode({ ip: B, port: 0, extra: `[ips_fixed]\n${A} ${portOf(a)}` });
+    const both = `${A} ${portOf(a)}\n${B} ${portOf(b)}`;
     const others = [a, b];
-    for (let i = 4; i <= 6; i++) others.push(await startNode({ ip: `127.0.3.${i}`, extra: `[ips]\n${A} 51235\n${B} 51235` }));
-    const priv = await startNode({ ip: PRIV, extra: `[peer_private]\n1\n[ips_fixed]\n${A} 51235\n${B} 51235` });
+    for (let i = 4; i <= 6; i++) others.push(await startNode({ ip: `127.0.3.${i}`, port: 0, extra: `[ips]\n${both}` }));
+    const priv = await startNode({ ip: PRIV, port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${both}` });
     const leaks: string[] = [];
     let endpointsSeen = 0;
     for (const n of [...others, priv]) {
@@ -141,10 +148,11 @@ describe('discovery', () => {
 
   it('a node restarted with a warm Bootcache reconnects without its [ips]', async () => {
     const SEED = '127.0.4.1';
-    await startNode({ ip: SEED });
-    const peers = [await startNode({ ip: '127.0.4.2', extra: `[ips]\n${SEED} 51235` }), await startNode({ ip: '127.0.4.3', extra: `[ips]\n${SEED} 51235` })];
+    const seed = await startNode({ ip: SEED, port: 0 });
+    const seedIps = `[ips]\n${SEED} ${portOf(seed)}`;
+    const peers = [await startNode({ ip: '127.0.4.2', port: 0, extra: seedIps }), await startNode({ ip: '127.0.4.3', port: 0, extra: seedIps })];
     const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-warm-'));
-    let node = await startNode({ ip: '127.0.4.9', dataDir: dir, extra: `[ips]\n${SEED} 51235` });
+    let node = await startNode({ ip: '127.0.4.9', port: 0, dataDir: dir, extra: seedIps });
     // Connected to all three, and warm: their addresses arrived in TMEndpoints (the two that dialled us
     // are inbound, so only the seed's relay tells us where they listen).
     const warm = () => ['127.0.4.2', '127.0.4.3'].every((ip) => node.overlay.bootcache.entries().some((e) => e.ip === ip));
@@ -152,7 +160,7 @@ describe('discovery', () => {
     await node.stop();
     const saved = node.overlay.bootcache.entries().map((e) => e.ip).sort();
     expect(saved).toEqual(expect.arrayContaining([SEED, '127.0.4.2', '127.0.4.3']));
-    node = await startNode({ ip: '127.0.4.9', dataDir: dir }); // no [ips], no [ips_fixed]
+    node = await startNode({ ip: '127.0.4.9', port: 0, dataDir: dir }); // no [ips], no [ips_fixed]
     expect(node.config.ips).toEqual([]);
     await waitFor('reconnection from the Bootcache alone', () => node.overlay.peers().length >= 2, 10_000);
     void peers;

@@ -16,7 +16,7 @@ import { checkManifestSignature } from '../src/overlay/signatures.js';
 import { decodeMessage, encodeMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import type { TMManifests } from '../src/protocol/messages.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { highS } from './support/signing.js';
 
 afterEach(stopAllNodes);
@@ -247,10 +247,10 @@ describe('TMManifests relay filter', () => {
 describe('TMManifests relay on the wire', () => {
   it('passes on only the good manifest of a good and a forged one, and nothing of a forged one alone', async () => {
     const HUB = '127.0.18.1';
-    const hub = await startNode({ ip: HUB });
+    const hub = await startNode({ ip: HUB, port: 0 });
     // Private leaves, linked to the hub alone, so that every message takes one path.
-    const sender = await startNode({ ip: '127.0.18.2', extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
-    const receiver = await startNode({ ip: '127.0.18.3', extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+    const sender = await startNode({ ip: '127.0.18.2', port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
+    const receiver = await startNode({ ip: '127.0.18.3', port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
     await waitFor('both connected to the hub', () => hub.overlay.peers().length === 2 && sender.overlay.peers().length === 1 && receiver.overlay.peers().length === 1);
     const heard: Buffer[][] = [];
     receiver.overlay.on('message', (_p, m) => {

@@ -17,7 +17,7 @@ import { checkTransactionSignature, checkValidationSignature, type SignatureChec
 import { decodeMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import type { Peer } from '../src/peer/peer.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { frameVectors, payloadOf } from './support/vectors.js';
 import { highS } from './support/signing.js';
 
@@ -402,9 +402,9 @@ describe('cost', () => {
 /** A sender and a receiver, both fixed to a hub that relays between them (as in relay.test.ts). */
 async function line(prefix: string): Promise<{ sender: Daemon; hub: Daemon; toHub: Peer; heard: () => { name: string; message: any }[] }> {
   const HUB = `${prefix}.1`;
-  const hub = await startNode({ ip: HUB });
-  const sender = await startNode({ ip: `${prefix}.2`, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
-  const receiver = await startNode({ ip: `${prefix}.3`, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+  const hub = await startNode({ ip: HUB, port: 0 });
+  const sender = await startNode({ ip: `${prefix}.2`, port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
+  const receiver = await startNode({ ip: `${prefix}.3`, port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
   await waitFor('both connected to the hub', () => hub.overlay.peers().length === 2 && sender.overlay.peers().length === 1 && receiver.overlay.peers().length === 1);
   const log: { name: string; message: any }[] = [];
   receiver.overlay.on('message', (_p, m) => log.push({ name: m.name, message: m.message }));

@@ -10,7 +10,7 @@ import { decodeMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import { NodeEvent, type TMProposeSet } from '../src/protocol/messages.js';
 import type { Peer } from '../src/peer/peer.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { frameVectors, payloadOf } from './support/vectors.js';
 
 afterEach(stopAllNodes);
@@ -75,10 +75,10 @@ describe('relay checks (rippled PeerImp::onMessage, checkPropose)', () => {
 async function line(prefix: string): Promise<{ sender: Daemon; hub: Daemon; receiver: Daemon; toHub: Peer; heard: () => PeerMessageLog }> {
   const HUB = `${prefix}.1`;
   // rippled's default holds back proposals from untrusted validators; this hub has no validator list.
-  const hub = await startNode({ ip: HUB, extra: '[relay_proposals]\nall' });
+  const hub = await startNode({ ip: HUB, port: 0, extra: '[relay_proposals]\nall' });
   // Private leaves: they connect to the hub only, never to each other, so every message takes one path.
-  const sender = await startNode({ ip: `${prefix}.2`, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
-  const receiver = await startNode({ ip: `${prefix}.3`, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+  const sender = await startNode({ ip: `${prefix}.2`, port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
+  const receiver = await startNode({ ip: `${prefix}.3`, port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
   await waitFor('both connected to the hub', () => hub.overlay.peers().length === 2 && sender.overlay.peers().length === 1 && receiver.overlay.peers().length === 1);
   const log: PeerMessageLog = [];
   receiver.overlay.on('message', (_p, m) => log.push({ name: m.name, message: m.message }));
@@ -152,14 +152,16 @@ describe('relay on the wire', () => {
 
   it('announces the ledger most peers have reached, not a far-ahead one a single peer claims', async () => {
     const HUB = '127.0.13.21';
-    const hub = await startNode({ ip: HUB });
+    const hub = await startNode({ ip: HUB, port: 0 });
     const honest: Daemon[] = [];
     // Private leaves, each linked to the hub alone.
-    const leaf = (ip: string) => startNode({ ip, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+    const leaf = (ip: string) => startNode({ ip, port: 0, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
     for (let i = 22; i <= 24; i++) honest.push(await leaf(`127.0.13.${i}`));
     const liar = await leaf('127.0.13.25');
     const watcher = await leaf('127.0.13.26');
-    await waitFor('all five connected to the hub', () => hub.overlay.peers().length === 5);
+    // Both ends: a leaf's peers()[0] below must exist, and the hub may see a link before the leaf does.
+    const leaves = [...honest, liar, watcher];
+    await waitFor('all five connected to the hub, both sides', () => hub.overlay.peers().length === 5 && leaves.every((n) => n.overlay.peers().length === 1));
     const announced: number[] = [];
     watcher.overlay.on('message', (_p, m) => {
       if (m.name === 'STATUS_CHANGE' && m.message.ledgerSeq !== undefined) announced.push(m.message.ledgerSeq);
@@ -222,12 +224,13 @@ describe('relay to a peer that stops reading', () => {
     // Pings far apart, so that the hub does not drop the stalled peer (for not answering) during the
     // test; private nodes, so that the three connect to the hub only and not to each other.
     const overlay = ['ping_interval = 60'];
-    const hub = await startNode({ ip: HUB, overlay: [...overlay, 'relay_backlog_bytes = 65536'] });
-    const leaf = (ip: string) => startNode({ ip, overlay, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+    const hub = await startNode({ ip: HUB, port: 0, overlay: [...overlay, 'relay_backlog_bytes = 65536'] });
+    const leaf = (ip: string) => startNode({ ip, port: 0, overlay, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${portOf(hub)}` });
     const sender = await leaf('127.0.15.2');
     const stalled = await leaf('127.0.15.3');
     const healthy = await leaf('127.0.15.4');
-    await waitFor('all three connected to the hub', () => hub.overlay.peers().length === 3);
+    // Both ends: each leaf's peers()[0] is used below, and the hub may see a link before the leaf does.
+    await waitFor('all three connected to the hub, both sides', () => hub.overlay.peers().length === 3 && [sender, stalled, healthy].every((n) => n.overlay.peers().length === 1));
     const stalledAtHub = hub.overlay.peers().find((p) => p.info.n9 === stalled.identity.n9)!;
     (stalled.overlay.peers()[0] as any).socket.pause(); // reads nothing from now on
     const got = new Set<number>();

@@ -116,10 +116,21 @@ function connectParams(args: string[]): Record<string, unknown> {
   return { ip, port };
 }
 
-export async function runAdminCommand(command: string, args: string[], opts: { conf?: string; json: boolean }): Promise<number> {
+/** Where a command's output goes: the process's streams, or a caller's buffers (tests run commands in-process). */
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const PROCESS_OUTPUT: CliOutput = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+export async function runAdminCommand(command: string, args: string[], opts: { conf?: string; json: boolean }, io: CliOutput = PROCESS_OUTPUT): Promise<number> {
   const spec = Object.hasOwn(SPECS, command) ? SPECS[command] : undefined;
   if (!spec && command !== 'metrics') {
-    process.stderr.write(`xrpl-overlay: unknown command '${command}'\n${adminUsage()}`);
+    io.err(`xrpl-overlay: unknown command '${command}'\n${adminUsage()}`);
     return 2;
   }
   let params: Record<string, unknown> = {};
@@ -128,7 +139,7 @@ export async function runAdminCommand(command: string, args: string[], opts: { c
     else if (args.length > 0) throw new UsageError('metrics takes no arguments');
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`xrpl-overlay: ${err.message}\nusage: xrpl-overlay [--conf FILE] [--json] ${spec?.usage ?? METRICS.usage}\n`);
+    io.err(`xrpl-overlay: ${err.message}\nusage: xrpl-overlay [--conf FILE] [--json] ${spec?.usage ?? METRICS.usage}\n`);
     return 2;
   }
 
@@ -137,7 +148,7 @@ export async function runAdminCommand(command: string, args: string[], opts: { c
     endpoint = resolveAdminEndpoint(opts.conf);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof AdminClientError) {
-      process.stderr.write(`xrpl-overlay: ${err.message}\n`);
+      io.err(`xrpl-overlay: ${err.message}\n`);
       return 1;
     }
     throw err;
@@ -145,25 +156,25 @@ export async function runAdminCommand(command: string, args: string[], opts: { c
 
   try {
     if (!spec) {
-      process.stdout.write(await fetchMetrics(endpoint));
+      io.out(await fetchMetrics(endpoint));
       return 0;
     }
     const result = await sendCommand(endpoint, command, params);
     const failed = result.status !== 'success';
     if (opts.json) {
-      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      io.out(JSON.stringify(result, null, 2) + '\n');
       return failed ? 1 : 0;
     }
     if (failed) {
-      process.stderr.write(`xrpl-overlay: ${describeFailure(command, result, endpoint)}\n`);
+      io.err(`xrpl-overlay: ${describeFailure(command, result, endpoint)}\n`);
       return 1;
     }
     const text = spec.format(result, params);
-    if (text) process.stdout.write(text + '\n');
+    if (text) io.out(text + '\n');
     return 0;
   } catch (err) {
     if (err instanceof AdminClientError) {
-      process.stderr.write(`xrpl-overlay: ${err.message}\n`);
+      io.err(`xrpl-overlay: ${err.message}\n`);
       return 1;
     }
     throw err;

@@ -9,8 +9,12 @@ import type { Peer } from '../peer/peer.js';
 
 export type { Tracking };
 
-/** Seconds of samples behind the average rates. */
-const RATE_WINDOW = 30;
+export interface PeerWatchOptions {
+  /** [overlay] rate_sample_interval: sample every peer's byte counters this often (rippled: 1 s). */
+  sampleIntervalMs: number;
+  /** [overlay] rate_samples: samples behind the average rates (rippled: 30). */
+  samples: number;
+}
 
 interface Sample {
   at: number;
@@ -22,8 +26,11 @@ export class PeerWatch {
   private readonly samples = new WeakMap<Peer, Sample[]>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly overlay: Overlay) {
-    this.timer = setInterval(() => this.sample(), 1000);
+  constructor(
+    private readonly overlay: Overlay,
+    private readonly opts: PeerWatchOptions,
+  ) {
+    this.timer = setInterval(() => this.sample(), opts.sampleIntervalMs);
     this.timer.unref();
   }
 
@@ -35,7 +42,7 @@ export class PeerWatch {
     return this.overlay.ledgerRequests.trackingOf(peer);
   }
 
-  /** Average bytes per second received and sent over the last RATE_WINDOW seconds. */
+  /** Average bytes per second received and sent over the last `samples` samples. */
   ratesOf(peer: Peer): { recv: number; sent: number } {
     const list = this.samples.get(peer);
     const now = { at: Date.now(), bytesIn: peer.traffic.bytesIn, bytesOut: peer.traffic.bytesOut };
@@ -53,7 +60,7 @@ export class PeerWatch {
       let list = this.samples.get(peer);
       if (!list) this.samples.set(peer, (list = []));
       list.push({ at, bytesIn: peer.traffic.bytesIn, bytesOut: peer.traffic.bytesOut });
-      if (list.length > RATE_WINDOW) list.shift();
+      if (list.length > this.opts.samples) list.shift();
     }
   }
 }

@@ -68,7 +68,8 @@ export class AdminService {
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly opts: AdminServiceOptions) {
-    this.watch = new PeerWatch(opts.overlay);
+    const t = opts.config.timers;
+    this.watch = new PeerWatch(opts.overlay, { sampleIntervalMs: t.rateSampleInterval, samples: t.rateSamples });
     this.overlayMetrics = new OverlayMetrics(opts.overlay);
     this.metrics = this.overlayMetrics.registry;
     this.ctx = { overlay: opts.overlay, config: opts.config, log: opts.log, watch: this.watch, requestStop: () => opts.onStop() };

@@ -77,16 +77,6 @@ export interface OverlayConfig {
   verifyEndpoints: boolean;
 }
 
-export interface ReduceRelayConfig {
-  txEnable: boolean;
-  txMetrics: boolean;
-  txMinPeers: number;
-  txRelayPercentage: number;
-  /** `vp_base_squelch_enable`, or its older name `vp_enable`. */
-  vpBaseSquelchEnable: boolean;
-  vpBaseSquelchMaxSelectedPeers: number;
-}
-
 /**
  * A stanza (or key) that is in the file but does not affect us.
  * - unused: rippled knows it, we have no use for it (log at debug level)
@@ -133,7 +123,6 @@ export interface Config {
   vlEnabled: boolean;
   compression: boolean;
   ledgerReplay: boolean;
-  reduceRelay: ReduceRelayConfig;
   /** As written. rippled makes a relative path absolute against the working directory. */
   databasePath?: string;
   /** As written. rippled takes a relative path as relative to the config file's directory. */
@@ -168,7 +157,6 @@ export function parseConfig(text: string, file = 'rippled.cfg'): Config {
     vlEnabled: r.entryBool(r.stanza('vl'), 'enabled', true),
     compression: r.singleBool('compression', false),
     ledgerReplay: r.singleBool('ledger_replay', false),
-    reduceRelay: readReduceRelay(r),
     timers,
     validators: readValidatorsConfig(r.source),
     ignored: [],
@@ -694,7 +682,7 @@ function parseClusterNode(text: string): ClusterNode {
 }
 
 // ---------------------------------------------------------------------------------------
-// [crawl], [overlay], [reduce_relay], [peerfinder]
+// [crawl], [overlay], [peerfinder]
 
 function readCrawl(r: Reader): CrawlConfig {
   const stanza = r.stanza('crawl');
@@ -748,24 +736,6 @@ function readOverlay(r: Reader, timers: Timers): OverlayConfig {
   return overlay;
 }
 
-function readReduceRelay(r: Reader): ReduceRelayConfig {
-  const s = r.stanza('reduce_relay');
-  const both = s?.entries.has('vp_base_squelch_enable') && s.entries.has('vp_enable');
-  if (both) {
-    r.fail('reduce_relay', s!.entries.get('vp_enable')!.line,
-      'vp_enable is the old name of vp_base_squelch_enable: set only one of them');
-  }
-  const squelch = s?.entries.has('vp_enable') ? 'vp_enable' : 'vp_base_squelch_enable';
-  return {
-    txEnable: r.entryBool(s, 'tx_enable', false),
-    txMetrics: r.entryBool(s, 'tx_metrics', false),
-    txMinPeers: r.entryCount(s, 'tx_min_peers', 20, 10),
-    txRelayPercentage: r.entryCount(s, 'tx_relay_percentage', 25, 10, 100),
-    vpBaseSquelchEnable: r.entryBool(s, squelch, false),
-    vpBaseSquelchMaxSelectedPeers: r.entryCount(s, 'vp_base_squelch_max_selected_peers', 5, 3),
-  };
-}
-
 /** [peerfinder] is ours alone, so anything in it we do not know is a mistake. */
 function readPeerfinderKeys(r: Reader): void {
   const stanza = r.stanza('peerfinder');
@@ -785,7 +755,7 @@ function readPeerfinderKeys(r: Reader): void {
 const USED_STANZAS = new Set([
   'server', 'ips', 'ips_fixed', 'peer_private', 'peers_max', 'peers_in_max', 'peers_out_max',
   'node_seed', 'network_id', 'server_domain', 'cluster_nodes', 'crawl', 'overlay', 'compression',
-  'ledger_replay', 'reduce_relay', 'database_path', 'debug_logfile', 'vl', 'hashrouter', 'peerfinder',
+  'ledger_replay', 'database_path', 'debug_logfile', 'vl', 'hashrouter', 'peerfinder',
   'crawl_network',
 ]);
 
@@ -795,7 +765,7 @@ const RIPPLED_STANZAS = new Set([
   'fetch_depth', 'historical_shard_paths', 'import_db', 'insight', 'io_workers', 'ledger_history',
   'ledger_tx_tables', 'max_subscriptions_per_connection', 'max_transactions', 'network_quorum', 'node_db',
   'node_size', 'path_search', 'path_search_fast', 'path_search_max', 'path_search_old', 'perf',
-  'port_grpc', 'prefetch_workers', 'relational_db', 'relay_proposals', 'relay_validations', 'rpc_startup',
+  'port_grpc', 'prefetch_workers', 'reduce_relay', 'relational_db', 'relay_proposals', 'relay_validations', 'rpc_startup',
   'shard_db', 'signing_support', 'sntp_servers', 'sqdb', 'sqlite', 'ssl_verify', 'ssl_verify_dir',
   'ssl_verify_file', 'sweep_interval', 'transaction_queue', 'validation_seed', 'validator_keys',
   'validator_key_revocation', 'validator_list_keys', 'validator_list_sites', 'validator_list_threshold',

@@ -66,39 +66,24 @@ export const TIMER_ROWS = [
     doc: 'Reading the upgrade response to an outbound request (StepTimeouts::httpRead).',
   },
   {
-    key: 'tlsShutdownTimeout', stanza: 'overlay', configKey: 'tls_shutdown_timeout', default: 2 * SECOND,
-    unit: 'ms', min: TEST_MIN, max: HOUR,
-    doc: 'TLS close_notify exchange when an outbound attempt ends (StepTimeouts::tlsShutdown).',
-  },
-  {
-    key: 'detectTimeout', stanza: 'overlay', configKey: 'detect_timeout', default: 15 * SECOND,
-    unit: 'ms', min: TEST_MIN, max: HOUR,
-    doc: 'Inbound: wait for the first bytes that tell TLS from plain HTTP (Door Detector).',
-  },
-  {
     key: 'inboundHandshakeTimeout', stanza: 'overlay', configKey: 'inbound_handshake_timeout', default: 30 * SECOND,
     unit: 'ms', min: TEST_MIN, max: HOUR,
     doc: 'Inbound: complete the HTTP upgrade request (BaseHTTPPeer timeoutSeconds).',
   },
   {
-    key: 'httpIdleTimeout', stanza: 'overlay', configKey: 'http_idle_timeout', default: 30 * SECOND,
-    unit: 'ms', min: TEST_MIN, max: HOUR,
-    doc: 'Inbound plain HTTP (/crawl, /health, /vl): finish each request or response within this (BaseHTTPPeer timeoutSeconds).',
-  },
-  {
     key: 'loopbackHttpTimeout', stanza: 'overlay', configKey: 'loopback_http_timeout', default: 3 * SECOND,
     unit: 'ms', min: TEST_MIN, max: HOUR,
-    doc: 'Replaces the two timeouts above for clients on a loopback address (BaseHTTPPeer timeoutSecondsLocal).',
+    doc: 'Replaces inbound_handshake_timeout for clients on a loopback address (BaseHTTPPeer timeoutSecondsLocal).',
   },
   {
     key: 'shutdownTimeout', stanza: 'overlay', configKey: 'shutdown_timeout', default: 5 * SECOND,
     unit: 'ms', min: TEST_MIN, max: HOUR,
-    doc: 'Graceful close of an active peer before the socket is cut (PeerImp shutdownTimerInterval).',
+    doc: 'A closing peer has this long to take our close before its socket is cut (PeerImp shutdownTimerInterval).',
   },
   {
     key: 'fixedBackoffMin', stanza: 'overlay', configKey: 'fixed_backoff_min', default: 1 * MINUTE,
     unit: 'ms', min: TEST_MIN, max: DAY,
-    doc: 'First retry delay for an unreachable [ips_fixed] peer; delays grow as 1,1,2,3,5,8,... times this (PeerFinder connectionBackoff).',
+    doc: 'First retry delay for an unreachable [ips_fixed] peer; after the n-th failure in a row the wait is 1, 2, 3, 5, 8, 13, 21, 34, 55 times this (PeerFinder Fixed::failure steps through connectionBackoff {1,1,2,3,5,...} after counting the failure).',
   },
   {
     key: 'fixedBackoffMax', stanza: 'overlay', configKey: 'fixed_backoff_max', default: 55 * MINUTE,
@@ -227,6 +212,11 @@ export const TIMER_ROWS = [
     doc: 'Least time between two saves of the Bootcache (Tuning bootcacheCooldownTime).',
   },
   {
+    key: 'bootcacheMaxFailures', stanza: 'peerfinder', configKey: 'bootcache_max_failures', default: 10,
+    unit: 'count', min: 0, max: 1_000_000,
+    doc: 'Forget a learned Bootcache address after this many failed dials in a row, 0: never (ours; rippled keeps it until the cache is full). [ips] addresses are kept.',
+  },
+  {
     key: 'redirectIps', stanza: 'peerfinder', configKey: 'redirect_ips', default: 30,
     unit: 'count', min: 0, max: 1000,
     doc: 'Most addresses taken from one 503 redirect answer (Tuning maxRedirects).',
@@ -251,6 +241,21 @@ export const TIMER_ROWS = [
     unit: 'count', min: 1, max: 10000,
     doc: 'A received TMEndpoints with more entries is sampled down to this many (Tuning numberOfEndpointsMax).',
   },
+  {
+    key: 'resourceSweepInterval', stanza: 'overlay', configKey: 'resource_sweep_interval', default: 1 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'How often expired resource balances are forgotten (Resource::Manager runs once a second).',
+  },
+  {
+    key: 'rateSampleInterval', stanza: 'overlay', configKey: 'rate_sample_interval', default: 1 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'How often each peer\'s byte counters are sampled for avg_bps_recv/avg_bps_sent (PeerImp::Metrics: each second).',
+  },
+  {
+    key: 'rateSamples', stanza: 'overlay', configKey: 'rate_samples', default: 30,
+    unit: 'count', min: 1, max: 3600,
+    doc: 'Samples behind the average rates of `peers` (PeerImp::Metrics rolling average of 30).',
+  },
   // Relay suppression ([hashrouter], rippled's own stanza and limits)
   {
     key: 'hashRouterHoldTime', stanza: 'hashrouter', configKey: 'hold_time', default: 300 * SECOND,
@@ -261,6 +266,11 @@ export const TIMER_ROWS = [
     key: 'hashRouterRelayTime', stanza: 'hashrouter', configKey: 'relay_time', default: 30 * SECOND,
     unit: 'ms', min: 8 * SECOND, max: DAY,
     doc: 'Relay the same item again no sooner than this (HashRouter relayTime; minimum 8 s, at most hold_time).',
+  },
+  {
+    key: 'hashRouterSweepInterval', stanza: 'hashrouter', configKey: 'sweep_interval', default: 10 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'How often items unseen for hold_time are forgotten (ours: rippled expires them as it touches the table).',
   },
 ] as const satisfies readonly TimerRow[];
 

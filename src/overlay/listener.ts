@@ -5,6 +5,7 @@
  */
 import tls from 'node:tls';
 import { tlsServerOptions, type TlsMaterial } from '../identity/certificate.js';
+import { isLoopbackIp } from '../protocol/address.js';
 import { formatHead, type HeadLimits, type HttpHead, HttpHeadError, HttpHeadReader } from '../protocol/http-head.js';
 
 export interface ListenerOptions {
@@ -15,6 +16,8 @@ export interface ListenerOptions {
   tlsTimeoutMs: number;
   /** Time a client has to send its HTTP head. */
   headTimeoutMs: number;
+  /** The same for a client on a loopback address (rippled BaseHTTPPeer: 3 s instead of 30 s). */
+  loopbackHeadTimeoutMs: number;
   headLimits: HeadLimits;
   serverName: string;
 }
@@ -81,7 +84,7 @@ export class Listener {
     const timer = setTimeout(() => {
       this.handlers.onBadClient?.(socket.remoteAddress ?? '?', 'HTTP head timeout');
       socket.destroy();
-    }, this.opts.headTimeoutMs);
+    }, isLoopbackIp(socket.remoteAddress ?? '') ? this.opts.loopbackHeadTimeoutMs : this.opts.headTimeoutMs);
     const onData = (chunk: Buffer) => {
       let done: ReturnType<HttpHeadReader['push']>;
       try {

@@ -1,17 +1,16 @@
 /**
- * The peer manager: the listener, every active peer, slots, fixed peers with their backoff, the
- * outbound policy, relay, and the /crawl and /health answers. Discovery plugs in through
- * `candidates` (addresses worth dialling) and the peer events.
+ * The peer manager: the listener, every active peer, relay, and the /crawl and /health answers.
+ * Slots, fixed peers, dialling policy and discovery belong to PeerFinder (peerfinder/manager.ts):
+ * the overlay asks it and reports to it, and does the I/O it decides on.
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import net, { isIP } from 'node:net';
+import { isIP } from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { TlsMaterial } from '../identity/certificate.js';
 import type { NodeIdentity } from '../identity/node-key.js';
-import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp, type IpEndpoint } from '../protocol/address.js';
+import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp } from '../protocol/address.js';
 import type { PeerMessage } from '../protocol/codec.js';
 import { encodeFrame, tryEncodeFrame, type RawFrame } from '../protocol/framing.js';
 import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';
@@ -33,7 +32,6 @@ import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions } from '..
 import { describeClose, type HandshakeFailure, type PeerClose } from '../peer/reasons.js';
 import { Charge } from '../peer/resource.js';
 import { type ResourceConsumer, ResourceTable, type ResourceTableOptions } from '../peer/resource-table.js';
-import { fixedPeerBackoffMs } from './backoff.js';
 import { buildCrawl, type CrawlOptions, type OverlayServerFacts, type ServerPort } from './crawl.js';
 import { buildHealth } from './health.js';
 import { HashRouter } from './hash-router.js';
@@ -46,25 +44,12 @@ import { LIST_FEE_CHARGES, relayDecision, validatorServerInfo } from './validato
 import { listExpired, unlInfo } from '../validators/reports.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
-import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
-import {
-  buildEndpointsMessages,
-  connectTestDone,
-  createPeerDiscovery,
-  EndpointsSchedule,
-  type PeerDiscovery,
-  receiveEndpoints,
-  selfAdvertisementPort,
-  storeReceived,
-} from './peerfinder/endpoints.js';
-import { Livecache } from './peerfinder/livecache.js';
-import { acceptRedirects, autoconnect, RecentAttempts, redirectHandouts } from './peerfinder/policy.js';
-import { activate, checkNewInbound, countSlots, effectiveInMax, isFixedInbound, isFixedOutbound, type SlotView } from './peerfinder/slots.js';
+import { bootcachePath, type Bootcache } from './peerfinder/bootcache.js';
+import type { Livecache } from './peerfinder/livecache.js';
+import { type DiscoveryTimers, type HostPort, PeerFinder, type Slot } from './peerfinder/manager.js';
+import { PeerFinderIo } from './peerfinder-io.js';
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export type { DiscoveryTimers, HostPort } from './peerfinder/manager.js';
 
 export interface OverlayTimers {
   pingIntervalMs: number;
@@ -72,11 +57,19 @@ export interface OverlayTimers {
   fixedBackoffMinMs: number;
   fixedBackoffMaxMs: number;
   headTimeoutMs: number;
+  /** [overlay] loopback_http_timeout: headTimeoutMs for clients on a loopback address. */
+  loopbackHeadTimeoutMs: number;
+  /** [overlay] shutdown_timeout: a closing peer's socket is cut after this. */
+  shutdownTimeoutMs: number;
   tlsTimeoutMs: number;
   handshake: HandshakeTimeouts;
   maxConnectAttempts: number;
   hashRouterHoldMs: number;
   hashRouterRelayMs: number;
+  /** [hashrouter] sweep_interval: forget items unseen for the hold time this often. */
+  hashRouterSweepMs: number;
+  /** [overlay] resource_sweep_interval: forget expired resource balances this often. */
+  resourceSweepMs: number;
   maxHeaderBytes: number;
   maxHeaderCount: number;
   sendQueueTarget: number;
@@ -90,23 +83,6 @@ export interface OverlayTimers {
   /** Routed ledger requests, and max_unknown_time / max_diverged_time. */
   ledgerRequests: LedgerRequestLimits;
   discovery: DiscoveryTimers;
-}
-
-/** PeerFinder's timers and limits ([peerfinder] in the config). */
-export interface DiscoveryTimers {
-  endpointsIntervalMs: number;
-  livecacheTtlMs: number;
-  recentAttemptIntervalMs: number;
-  bootcacheSize: number;
-  bootcachePrunePercent: number;
-  bootcacheCooldownMs: number;
-  redirectIps: number;
-  redirectIpsSent: number;
-  maxHops: number;
-  endpointsPerMessage: number;
-  endpointsMaxReceived: number;
-  /** TCP connect test of an inbound peer's advertised port. */
-  connectTestTimeoutMs: number;
 }
 
 export interface OverlayOptions {
@@ -158,16 +134,6 @@ export interface OverlayEvents {
 /** relayed: sent on; duplicate: seen within the relay interval; refused: failed a check rippled makes. */
 export type RelayOutcome = 'relayed' | 'duplicate' | 'refused';
 
-interface FixedPeer {
-  host: string;
-  port: number;
-  /** Last resolved address of `host`. */
-  ip?: string;
-  failures: number;
-  nextAttemptAt: number;
-  connecting: boolean;
-}
-
 const RELAYED_TYPES = new Set<number>([
   MessageType.TRANSACTION,
   MessageType.PROPOSE_LEDGER,
@@ -181,21 +147,18 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   readonly disconnects = { total: 0, resources: 0 };
   readonly instanceCookie: bigint;
   readonly reservations: Reservations;
-  readonly livecache: Livecache;
-  readonly bootcache: Bootcache;
+  /** Slots, fixed peers, Livecache, Bootcache and the dialling policy. */
+  readonly peerFinder: PeerFinder;
   /** Resource balances by remote address, shared by connections and kept after them (Resource::Manager). */
   readonly resources: ResourceTable;
   private readonly peersById = new Map<number, Peer>();
-  private readonly discovery = new Map<number, PeerDiscovery>();
-  private readonly fixed: FixedPeer[];
-  /** Outbound attempts in flight, by "host|port". */
-  private readonly attempts = new Map<string, HostPort>();
-  private readonly recentAttempts: RecentAttempts;
-  private readonly endpointsSchedule: EndpointsSchedule;
+  /** Each active peer's PeerFinder slot, by peer id. */
+  private readonly slots = new Map<number, Slot>();
   private readonly router: HashRouter;
   /** Ledger and transaction-set requests routed between peers, and each peer's tracking. */
   readonly ledgerRequests: LedgerRequests;
-  private readonly allowPrivate: boolean;
+  /** Does the I/O PeerFinder decides on: dials, endpoints, connect tests. */
+  private readonly io: PeerFinderIo;
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -209,19 +172,43 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     let cookie = 0n;
     while (cookie === 0n) cookie = randomBytes(8).readBigUInt64BE();
     this.instanceCookie = cookie;
-    const d = opts.timers.discovery;
     this.reservations = new Reservations(opts.dataDir);
-    this.livecache = new Livecache({ ttlMs: d.livecacheTtlMs, maxHops: d.maxHops, now: Date.now });
-    this.bootcache = new Bootcache({
-      capacity: d.bootcacheSize,
-      prunePercent: d.bootcachePrunePercent,
-      cooldownMs: d.bootcacheCooldownMs,
-      now: Date.now,
-      path: opts.dataDir ? bootcachePath(opts.dataDir) : undefined,
-      onSaveError: (message) => this.log.warn({ err: message }, 'could not save the bootcache'),
-    });
-    this.recentAttempts = new RecentAttempts(d.recentAttemptIntervalMs, Date.now);
-    this.endpointsSchedule = new EndpointsSchedule(d.endpointsIntervalMs, Date.now);
+    // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
+    // network, or our tests on 127.0.0.x) lives among private addresses, so it keeps those too.
+    const host = opts.listen?.host;
+    this.peerFinder = new PeerFinder(
+      {
+        outMax: opts.slots.outMax,
+        inMax: opts.slots.inMax,
+        ipLimit: opts.slots.ipLimit,
+        peerPrivate: opts.peerPrivate,
+        listening: !!opts.listen,
+        verifyEndpoints: opts.verifyEndpoints,
+        allowPrivate: host !== undefined && !isUnspecifiedIp(host) && !isPublicIp(host),
+        maxConnectAttempts: opts.timers.maxConnectAttempts,
+        fixedBackoffMinMs: opts.timers.fixedBackoffMinMs,
+        fixedBackoffMaxMs: opts.timers.fixedBackoffMaxMs,
+        discovery: opts.timers.discovery,
+      },
+      {
+        now: Date.now,
+        bootcachePath: opts.dataDir ? bootcachePath(opts.dataDir) : undefined,
+        onSaveError: (message) => this.log.warn({ err: message }, 'could not save the bootcache'),
+      },
+    );
+    for (const f of opts.ipsFixed) this.peerFinder.addFixedPeer(f.host, f.port);
+    this.io = new PeerFinderIo(
+      {
+        peerFinder: this.peerFinder,
+        log: opts.log,
+        peers: () => this.peers(),
+        slotOf: (peer) => this.slots.get(peer.id),
+        listenAddress: () => this.listener?.address,
+        connect: (host, port, why) => this.connect(host, port, why),
+        isDiverged: (peer) => this.isDiverged(peer),
+      },
+      { connectTestTimeoutMs: opts.timers.discovery.connectTestTimeoutMs, listenHost: opts.listen?.host },
+    );
     this.resources = new ResourceTable(opts.timers.resource);
     this.router = new HashRouter({ holdMs: opts.timers.hashRouterHoldMs, relayAgainMs: opts.timers.hashRouterRelayMs });
     this.ledgerRequests = new LedgerRequests({
@@ -230,11 +217,14 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       limits: opts.timers.ledgerRequests,
       log: opts.log,
     });
-    this.fixed = opts.ipsFixed.map((e) => ({ ...e, failures: 0, nextAttemptAt: 0, connecting: false }));
-    // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
-    // network, or our tests on 127.0.0.x) lives among private addresses, so it keeps those too.
-    const host = opts.listen?.host;
-    this.allowPrivate = host !== undefined && !isUnspecifiedIp(host) && !isPublicIp(host);
+  }
+
+  get livecache(): Livecache {
+    return this.peerFinder.livecache;
+  }
+
+  get bootcache(): Bootcache {
+    return this.peerFinder.bootcache;
   }
 
   get log(): Logger {
@@ -262,6 +252,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
           tls: this.opts.tls,
           tlsTimeoutMs: this.opts.timers.tlsTimeoutMs,
           headTimeoutMs: this.opts.timers.headTimeoutMs,
+          loopbackHeadTimeoutMs: this.opts.timers.loopbackHeadTimeoutMs,
           headLimits: { maxBytes: this.opts.timers.maxHeaderBytes, maxHeaders: this.opts.timers.maxHeaderCount },
           serverName: this.opts.userAgent,
         },
@@ -277,18 +268,18 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     const bootstrap = this.opts.ips.length ? this.opts.ips : this.opts.ipsFixed;
     await Promise.all([
       ...bootstrap.map(async (e) => {
-        const ip = await this.resolve(e.host);
-        if (ip) this.bootcache.insertStatic({ ip, port: e.port });
+        const ip = await this.io.resolve(e.host);
+        if (ip) this.peerFinder.addFallback({ ip, port: e.port });
       }),
-      ...this.fixed.map(async (f) => {
-        f.ip = await this.resolve(f.host);
+      ...this.peerFinder.fixedPeers().map(async (f) => {
+        f.ip = await this.io.resolve(f.host);
       }),
     ]);
     this.timer = setInterval(() => this.tick(), this.opts.timers.autoconnectIntervalMs);
-    this.sweepTimer = setInterval(() => this.router.sweep(), 10_000);
+    this.sweepTimer = setInterval(() => this.router.sweep(), this.opts.timers.hashRouterSweepMs);
     this.sweepTimer.unref();
     // rippled's Resource::Manager expires entries from its own thread, once a second.
-    this.resourceTimer = setInterval(() => this.resources.expire(), 1000);
+    this.resourceTimer = setInterval(() => this.resources.expire(), this.opts.timers.resourceSweepMs);
     this.resourceTimer.unref();
     this.ledgerRequests.start(this.opts.timers.pingIntervalMs);
     this.tick();
@@ -303,57 +294,18 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     for (const peer of this.peers()) peer.close({ reason: 'shutdown' });
     this.opts.validators?.stop();
     await this.listener?.stop();
-    this.bootcache.flush();
+    this.peerFinder.stop();
     this.log.info('overlay stopped');
-  }
-
-  private async resolve(host: string): Promise<string | undefined> {
-    if (isIP(host)) return normalizeIp(host);
-    try {
-      return normalizeIp((await lookup(host)).address);
-    } catch (err) {
-      this.log.warn({ host, err: (err as Error).message }, 'could not resolve peer address');
-      return undefined;
-    }
-  }
-
-  // ------------------------------------------------------------ slots
-
-  /** Inbound slots on offer: none on a private node (only fixed, cluster and reserved peers get in). */
-  private get inMax(): number {
-    return effectiveInMax({ peerPrivate: this.opts.peerPrivate, listening: !!this.opts.listen, inMax: this.opts.slots.inMax });
-  }
-
-  private slotViews(): SlotView[] {
-    const views: SlotView[] = [];
-    for (const p of this.peersById.values()) views.push({ ip: p.info.remoteIp, port: p.info.remotePort, inbound: p.info.direction === 'in' });
-    for (const a of this.attempts.values()) if (isIP(a.host)) views.push({ ip: a.host, port: a.port, inbound: false });
-    return views;
-  }
-
-  private counts() {
-    return countSlots(
-      this.peers().map((p) => ({ inbound: p.info.direction === 'in', fixed: !!p.info.fixed, reserved: !!(p.info.cluster || p.info.reserved) })),
-    );
   }
 
   /** Counts of peers that occupy slots (fixed, cluster and reserved peers do not). */
   slotCounts(): { in: number; out: number } {
-    const c = this.counts();
+    const c = this.peerFinder.counts();
     return { in: c.inActive, out: c.outActive };
-  }
-
-  private fixedEndpoints(): IpEndpoint[] {
-    return this.fixed.flatMap((f) => (f.ip ? [{ ip: f.ip, port: f.port }] : []));
   }
 
   private isClusterKey(n9: string): boolean {
     return this.opts.cluster.some((c) => c.n9 === n9);
-  }
-
-  private findByKey(key: Buffer): Peer | undefined {
-    for (const p of this.peersById.values()) if (p.info.publicKey.equals(key)) return p;
-    return undefined;
   }
 
   // ------------------------------------------------------------ inbound
@@ -424,7 +376,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   /** The checks of onHandoff after the resource check; the new peer, or undefined when refused. */
   private acceptInbound(socket: tls.TLSSocket, head: HttpHead, rest: Buffer, remoteIp: string, consumer: ResourceConsumer): Peer | undefined {
-    const admission = checkNewInbound({ ip: remoteIp, port: socket.remotePort ?? 0 }, this.slotViews(), this.opts.slots.ipLimit);
+    const admission = this.peerFinder.newInboundSlot({ ip: remoteIp, port: socket.remotePort ?? 0 });
     if (admission !== 'success') {
       // rippled refuses these before the handshake, without redirects: its overlay leaves the request
       // unhandled and the HTTP server answers 403, as for any other request on a peer-only port.
@@ -459,22 +411,23 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       return;
     }
     const info = check.info;
-    info.fixed = isFixedInbound(remoteIp, this.fixedEndpoints());
     info.cluster = this.isClusterKey(info.n9);
     info.reserved = this.reservations.has(info.n9);
-    const verdict = activate({
-      candidate: { inbound: true, fixed: info.fixed, reserved: info.cluster || info.reserved },
-      keyActive: !!this.findByKey(info.publicKey),
-      counts: this.counts(),
-      limits: { inMax: this.inMax, outMax: this.opts.slots.outMax },
+    const { result: verdict, slot } = this.peerFinder.activate({
+      ip: remoteIp,
+      port: info.remotePort,
+      inbound: true,
+      publicKey: info.publicKey.toString('hex'),
+      reserved: info.cluster || info.reserved,
     });
     if (verdict !== 'success') {
       this.refuse(socket, remoteIp, verdict === 'full' ? 'slots-full' : verdict);
       return undefined;
     }
+    info.fixed = slot.fixed;
     socket.write(upgradeResponse(check, local));
     this.listener?.release(socket);
-    const peer = this.activate(info, socket, rest, consumer);
+    const peer = this.activate(info, slot, socket, rest, consumer);
     const since = this.listener?.secureSince(socket);
     if (since !== undefined) this.emit('handshakeCompleted', 'in', (performance.now() - since) / 1000);
     return peer;
@@ -485,29 +438,17 @@ export class Overlay extends EventEmitter<OverlayEvents> {
    * addition) with the verified listening addresses of public peers, never the requester's own IP.
    */
   redirectAddresses(requesterIp: string): string[] {
-    const d = this.opts.timers.discovery;
-    const out = redirectHandouts(requesterIp, this.livecache, { limit: d.redirectIpsSent, maxHops: d.maxHops });
-    for (const p of this.peersById.values()) {
-      if (out.length >= d.redirectIpsSent) break;
-      if (p.info.listeningPort === undefined || p.info.crawl.toLowerCase() !== 'public') continue;
-      if (sameIp(p.info.remoteIp, requesterIp)) continue;
-      const ep = formatEndpoint(p.info.remoteIp, p.info.listeningPort);
-      if (!out.includes(ep)) out.push(ep);
-    }
-    return out;
+    const listening = this.peers().flatMap((p) =>
+      p.info.listeningPort !== undefined && p.info.crawl.toLowerCase() === 'public' ? [{ ip: p.info.remoteIp, port: p.info.listeningPort }] : [],
+    );
+    return this.peerFinder.redirect(requesterIp, listening);
   }
 
   // ------------------------------------------------------------ outbound
 
-  private localAddressFor(host: string): string | undefined {
-    const listenHost = this.opts.listen?.host;
-    return listenHost && !isUnspecifiedIp(listenHost) && isIP(host) === isIP(listenHost) ? listenHost : undefined;
-  }
-
   /** Dial an address (admin `connect`, autoconnect, fixed peers). Resolves when the attempt ends. */
   async connect(host: string, port: number, why = 'manual'): Promise<Peer | undefined> {
-    const key = `${host}|${port}`;
-    if (this.attempts.has(key) || this.stopping) return undefined;
+    if (this.stopping) return undefined;
     const ip = isIP(host) ? normalizeIp(host) : undefined;
     if (ip && this.peers().some((p) => p.info.remotePort === port && sameIp(p.info.remoteIp, ip))) {
       throw new ConnectError('duplicate', `already connected to ${formatEndpoint(ip, port)}`);
@@ -521,13 +462,16 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.log.info({ address: formatEndpoint(ip!, port), why, balance }, 'outbound connection not attempted: over resource limit');
       throw new ConnectError('resource-limit', `${formatEndpoint(ip!, port)} is over its resource limit`);
     }
-    this.attempts.set(key, { host: ip ?? host, port });
+    if (!this.peerFinder.newOutboundSlot(ip ?? host, port)) {
+      consumer?.release();
+      return undefined;
+    }
     const dialledAt = performance.now();
     try {
       const est = await dialPeer({
         host,
         port,
-        localAddress: this.localAddressFor(host),
+        localAddress: this.io.localAddressFor(host),
         local: this.localNode(),
         timeouts: this.opts.timers.handshake,
         headLimits: { maxBytes: this.opts.timers.maxHeaderBytes, maxHeaders: this.opts.timers.maxHeaderCount },
@@ -544,25 +488,24 @@ export class Overlay extends EventEmitter<OverlayEvents> {
           throw new ConnectError('resource-limit', `${formatEndpoint(info.remoteIp, port)} is over its resource limit`);
         }
       }
-      const address = { ip: info.remoteIp, port };
-      info.fixed = isFixedOutbound(address, this.fixedEndpoints());
       info.cluster = this.isClusterKey(info.n9);
       info.reserved = this.reservations.has(info.n9);
-      const verdict = activate({
-        candidate: { inbound: false, fixed: info.fixed, reserved: info.cluster || info.reserved },
-        keyActive: !!this.findByKey(info.publicKey),
-        counts: this.counts(),
-        limits: { inMax: this.inMax, outMax: this.opts.slots.outMax },
+      // The address works even when we have no room for it (PeerFinder counts 'full' as a Bootcache
+      // success); a duplicate says nothing either way.
+      const { result: verdict, slot } = this.peerFinder.activate({
+        ip: info.remoteIp,
+        port,
+        inbound: false,
+        publicKey: info.publicKey.toString('hex'),
+        reserved: info.cluster || info.reserved,
       });
       if (verdict !== 'success') {
         est.socket.destroy();
-        // The address works even when we have no room for it; a duplicate says nothing either way.
-        if (verdict === 'full') this.bootcache.onSuccess(address);
         throw new ConnectError(verdict === 'duplicate' ? 'duplicate' : 'slots-full', verdict === 'duplicate' ? 'already connected to this node' : 'outbound slots full');
       }
-      this.bootcache.onSuccess(address);
+      info.fixed = slot.fixed;
       this.log.info({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound peer connected');
-      const peer = this.activate(info, est.socket, est.rest, consumer);
+      const peer = this.activate(info, slot, est.socket, est.rest, consumer);
       this.emit('handshakeCompleted', 'out', (performance.now() - dialledAt) / 1000);
       consumer = undefined; // the peer holds it now
       return peer;
@@ -571,128 +514,26 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.emit('handshakeFailed', 'out', (err instanceof ConnectError && err.refusal) || kind);
       // Only an address that did not answer as a peer loses valence: not one we had no room for or skipped.
       const answered = kind === 'handshake' || kind === 'resource-limit' || kind === 'duplicate' || kind === 'slots-full';
-      if (ip && !answered) this.bootcache.onFailure({ ip, port });
-      if (err instanceof ConnectError && kind === 'redirect') acceptRedirects(err.peerIps, this.bootcache, this.opts.timers.discovery.redirectIps);
+      if (ip && !answered) this.peerFinder.onFailure({ ip, port });
+      if (err instanceof ConnectError && kind === 'redirect') this.peerFinder.onRedirects(err.peerIps);
       this.log.info({ address: `${host}:${port}`, why, reason: kind, err: (err as Error).message }, 'outbound connection failed');
       throw err;
     } finally {
       consumer?.release();
-      this.attempts.delete(key);
+      this.peerFinder.outboundSlotDone(ip ?? host, port);
     }
   }
 
-  /** Once per autoconnect interval: save the bootcache, send endpoints when due, dial what the policy says. */
+  /** Once per autoconnect interval (rippled: once a second): PeerFinder's housekeeping, endpoints, dials. */
   private tick(): void {
-    if (this.stopping) return;
-    this.bootcache.periodic();
-    this.livecache.expire();
-    if (this.endpointsSchedule.due()) this.sendEndpoints();
-    for (const f of this.fixed) if (!f.ip && !f.connecting && Date.now() >= f.nextAttemptAt) void this.resolveFixed(f);
-    const c = this.counts();
-    const plan = autoconnect({
-      now: Date.now(),
-      maxConnectAttempts: this.opts.timers.maxConnectAttempts,
-      attemptsInFlight: this.attempts.size,
-      outActive: c.outActive,
-      outMax: this.opts.slots.outMax,
-      fixed: this.fixed.flatMap((f) => (f.ip && !f.connecting ? [{ ip: f.ip, port: f.port, nextAttemptAt: f.nextAttemptAt }] : [])),
-      fixedActive: c.fixedActive,
-      connectedIps: [...this.peers().map((p) => p.info.remoteIp), ...[...this.attempts.values()].map((a) => a.host)],
-      self: this.listener ? [{ ip: this.listener.address.host, port: this.listener.address.port }] : [],
-      autoConnect: !this.opts.peerPrivate,
-      livecache: this.livecache,
-      bootcache: this.bootcache,
-      recentAttempts: this.recentAttempts,
-    });
-    for (const target of plan.dial) {
-      const f = plan.source === 'fixed' ? this.fixed.find((x) => x.port === target.port && x.ip && sameIp(x.ip, target.ip)) : undefined;
-      if (f) void this.dialFixed(f);
-      else this.connect(target.ip, target.port, plan.source ?? 'autoconnect').catch(() => {});
-    }
-  }
-
-  private async resolveFixed(f: FixedPeer): Promise<void> {
-    f.connecting = true;
-    f.ip = await this.resolve(f.host);
-    f.connecting = false;
-    if (!f.ip) this.fixedFailed(f, new Error(`cannot resolve ${f.host}`));
-  }
-
-  private fixedFailed(f: FixedPeer, err: Error): void {
-    f.failures++;
-    const t = this.opts.timers;
-    const delay = fixedPeerBackoffMs(f.failures, t.fixedBackoffMinMs, t.fixedBackoffMaxMs);
-    f.nextAttemptAt = Date.now() + delay;
-    this.log.warn({ fixed: `${f.host}:${f.port}`, failures: f.failures, retryInMs: delay, err: err.message }, 'fixed peer unreachable, backing off');
-  }
-
-  private async dialFixed(f: FixedPeer): Promise<void> {
-    f.connecting = true;
-    try {
-      await this.connect(f.ip!, f.port, 'fixed');
-      f.failures = 0;
-      f.nextAttemptAt = 0;
-    } catch (err) {
-      // Already connected to it (say, it dialled us first) is not a failure, and neither is a dial we
-      // did not make for its resource use: rippled makes no slot then, so its fixed-peer timer is untouched.
-      const notTried = err instanceof ConnectError && (err.kind === 'resource-limit' || err.kind === 'duplicate');
-      if (!notTried) this.fixedFailed(f, err as Error);
-    } finally {
-      f.connecting = false;
-    }
-  }
-
-  // ------------------------------------------------------------ discovery
-
-  private sendEndpoints(): void {
-    const d = this.opts.timers.discovery;
-    const targets = this.peers().flatMap((peer) => {
-      const state = this.discovery.get(peer.id);
-      return state ? [{ peer, state }] : [];
-    });
-    if (!targets.length) return;
-    const selfPort = selfAdvertisementPort({ peerPrivate: this.opts.peerPrivate, listeningPort: this.listener?.address.port, inMax: this.opts.slots.inMax });
-    for (const { peer, message } of buildEndpointsMessages(targets, this.livecache, { selfPort, perMessage: d.endpointsPerMessage, maxHops: d.maxHops })) {
-      peer.send('ENDPOINTS', message);
-    }
+    if (!this.stopping) this.io.tick();
   }
 
   /** A peer whose ledger is far from the network's is not trusted with addresses (rippled: unless converged). */
-  private isDiverged(peer: Peer): boolean {
+  isDiverged(peer: Peer): boolean {
     const ours = this.latestLedger?.ledgerSeq;
     const theirs = peer.ledger.ledgerSeq;
     return ours !== undefined && theirs !== undefined && Math.abs(ours - theirs) > 24;
-  }
-
-  private onEndpoints(peer: Peer, m: TMEndpoints): void {
-    const state = this.discovery.get(peer.id);
-    if (!state || this.isDiverged(peer)) return;
-    const d = this.opts.timers.discovery;
-    const r = receiveEndpoints(state, m, {
-      now: Date.now(),
-      intervalMs: d.endpointsIntervalMs,
-      maxHops: d.maxHops,
-      maxReceived: d.endpointsMaxReceived,
-      allowPrivate: this.allowPrivate,
-    });
-    if (r.status === 'too-large') peer.charge(Charge.useless, 'oversized endpoints list');
-    for (let i = 0; i < r.malformed && !peer.closed; i++) peer.charge(Charge.invalidData, 'malformed endpoint');
-    storeReceived(r.accepted, this.livecache, this.bootcache);
-    if (r.connectTest) void this.testListeningPort(peer, state, r.connectTest);
-  }
-
-  /** Believe an inbound peer's advertised port only once a TCP connect to it succeeds. */
-  private async testListeningPort(peer: Peer, state: PeerDiscovery, ep: IpEndpoint): Promise<void> {
-    const ok = await tcpProbe(ep, this.opts.timers.discovery.connectTestTimeoutMs, this.localAddressFor(ep.ip));
-    if (!this.discovery.has(peer.id)) return;
-    const { listeningPort } = connectTestDone(state, ep, ok);
-    if (listeningPort !== undefined) {
-      peer.info.listeningPort = listeningPort;
-      this.log.debug({ peer: peer.info.n9, port: listeningPort }, 'peer listening port verified');
-    } else if (!ok) {
-      this.bootcache.onFailure(ep);
-      this.log.debug({ peer: peer.info.n9, endpoint: formatEndpoint(ep.ip, ep.port) }, 'peer advertised a port we cannot reach');
-    }
   }
 
   // ------------------------------------------------------------ active peers
@@ -700,6 +541,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private peerOptions(consumer: ResourceConsumer): Partial<PeerOptions> {
     return {
       pingIntervalMs: this.opts.timers.pingIntervalMs,
+      shutdownTimeoutMs: this.opts.timers.shutdownTimeoutMs,
       sendQueueTarget: this.opts.timers.sendQueueTarget,
       sendQueueIntervals: this.opts.timers.sendQueueIntervals,
       ...(this.opts.timers.decompressBytesPerSecond ? { decompressBytesPerSecond: this.opts.timers.decompressBytesPerSecond } : {}),
@@ -708,36 +550,26 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     };
   }
 
-  private activate(info: PeerInfo, socket: tls.TLSSocket, rest: Buffer, consumer: ResourceConsumer): Peer {
+  private activate(info: PeerInfo, slot: Slot, socket: tls.TLSSocket, rest: Buffer, consumer: ResourceConsumer): Peer {
     const peer = new Peer(info, socket, rest, this.peerOptions(consumer));
     this.peersById.set(peer.id, peer);
-    this.discovery.set(
-      peer.id,
-      createPeerDiscovery({
-        remoteIp: info.remoteIp,
-        inbound: info.direction === 'in',
-        verifyEndpoints: this.opts.verifyEndpoints,
-        recentTtlMs: this.opts.timers.discovery.livecacheTtlMs,
-        now: Date.now,
-      }),
-    );
+    this.slots.set(peer.id, slot);
     peer.on('message', (msg, frame) => this.onMessage(peer, msg, frame));
     peer.on('status', (s) => this.onPeerStatus(peer, s));
     peer.once('close', (close) => {
       this.peersById.delete(peer.id);
       this.opts.validators?.onPeerClosed(peer.id);
-      this.discovery.delete(peer.id);
+      this.slots.delete(peer.id);
+      const fixedLost = this.peerFinder.onClosed(slot);
       this.ledgerRequests.onPeerClosed(peer);
       this.log.info({ peer: info.n9, direction: info.direction, reason: close.reason, detail: describeClose(close), uptime: peer.uptimeSeconds }, 'peer disconnected');
       this.disconnects.total++;
       if (close.reason === 'resource-limit') this.disconnects.resources++;
       this.emit('peerDisconnected', peer, close);
-      if (info.fixed && !this.stopping) {
-        for (const f of this.fixed) {
-          if (f.ip !== undefined && sameIp(f.ip, info.remoteIp)) {
-            this.emit('fixedReconnect', `${f.host}:${f.port}`);
-            this.log.info({ fixed: `${f.host}:${f.port}` }, 'fixed peer lost, reconnecting');
-          }
+      if (!this.stopping) {
+        for (const endpoint of fixedLost) {
+          this.emit('fixedReconnect', endpoint);
+          this.log.info({ fixed: endpoint }, 'fixed peer lost, reconnecting');
         }
       }
     });
@@ -752,7 +584,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
-    if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
+    if (msg.name === 'ENDPOINTS') this.io.onEndpoints(peer, msg.message);
     else if (this.ledgerRequests.onMessage(peer, msg)) return;
     else if (msg.name === 'VALIDATOR_LIST' || msg.name === 'VALIDATOR_LIST_COLLECTION') {
       const r = this.opts.validators?.onValidatorList(peer, msg, this.peers());
@@ -879,21 +711,6 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   validatorListExpired(): boolean {
     return this.opts.validators ? listExpired(this.opts.validators) : false;
   }
-}
-
-/** A TCP connect and nothing else: is anything listening there? */
-function tcpProbe(ep: IpEndpoint, timeoutMs: number, localAddress?: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: ep.ip, port: ep.port, localAddress });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 export function isExempt(info: PeerInfo): boolean {

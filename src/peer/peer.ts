@@ -50,6 +50,8 @@ export interface PeerInfo {
 export interface PeerOptions {
   /** Ping period, rippled: 60 s. A ping still unanswered at the next tick ends the connection. */
   pingIntervalMs: number;
+  /** After close(), the socket is cut if the peer has not taken our close by then (rippled: 5 s). */
+  shutdownTimeoutMs: number;
   /** Frames waiting to be written above which the queue counts as large (rippled: 128). */
   sendQueueTarget: number;
   /** Ticks in a row with a large send queue before disconnecting (rippled: 4). */
@@ -83,6 +85,7 @@ export interface PeerLog {
 
 export const DEFAULT_PEER_OPTIONS: PeerOptions = {
   pingIntervalMs: 60_000,
+  shutdownTimeoutMs: 5_000,
   sendQueueTarget: 128,
   sendQueueIntervals: 4,
   maxFrameBytes: MAX_FRAME_BYTES,
@@ -257,7 +260,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.socket.on('error', () => {});
     this.socket.end();
     // A peer that stops reading must not keep the socket (and its buffers) forever.
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    setTimeout(() => this.socket.destroy(), this.opts.shutdownTimeoutMs).unref();
     this.emit('close', close);
   }
 

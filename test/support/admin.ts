@@ -1,5 +1,6 @@
 /** Helpers for the admin API tests: config stanzas, JSON-RPC and WebSocket clients, a Prometheus parser, the CLI. */
 import { spawn } from 'node:child_process';
+import { runAdminCommand } from '../../src/admin/cli.js';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { encodeSeed } from 'ripple-address-codec';
@@ -257,8 +258,41 @@ export interface CliRun {
   err: string;
 }
 
-/** Runs `xrpl-overlay ARGS` (src/cli.ts through tsx). */
-export function runCli(args: string[], opts: { onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<CliRun> {
+/**
+ * Runs `xrpl-overlay ARGS`. A command (`--conf F [--json] <command> [args…]`) runs in this process,
+ * through the same runAdminCommand the CLI calls, so that a test does not pay a Node start and a
+ * TypeScript compile per command; anything else (starting a daemon) runs src/cli.ts in a child.
+ */
+export async function runCli(args: string[], opts: { onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<CliRun> {
+  const command = inProcessCommand(args);
+  if (command && !opts.onLine) {
+    let out = '';
+    let err = '';
+    const code = await runAdminCommand(command.name, command.args, { conf: command.conf, json: command.json }, {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+    });
+    return { code, out, err };
+  }
+  return spawnCli(args, opts);
+}
+
+/** The parts of a command line that name an admin command, as src/cli.ts reads them; undefined for anything else. */
+function inProcessCommand(args: string[]): { name: string; args: string[]; conf?: string; json: boolean } | undefined {
+  let conf: string | undefined;
+  let json = false;
+  let i = 0;
+  for (; i < args.length; i++) {
+    if (args[i] === '--conf' && i + 1 < args.length) conf = args[++i];
+    else if (args[i] === '--json') json = true;
+    else break;
+  }
+  const rest = args.slice(i);
+  if (rest.length === 0 || rest.some((a) => a.startsWith('--'))) return undefined;
+  return { name: rest[0]!, args: rest.slice(1), conf, json };
+}
+
+function spawnCli(args: string[], opts: { onLine?: (line: string) => void; timeoutMs?: number }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -9,11 +9,12 @@ import { silentLogger } from '../../src/logger.js';
 import pino from 'pino';
 
 /** Timers short enough for tests; production keeps rippled's defaults. */
-export const FAST_OVERLAY = ['ping_interval = 0.5', 'fixed_backoff_min = 0.1', 'fixed_backoff_max = 0.5', 'connect_timeout = 3', 'tcp_connect_timeout = 1', 'tls_handshake_timeout = 1', 'http_read_timeout = 1', 'inbound_handshake_timeout = 2'];
+export const FAST_OVERLAY = ['ping_interval = 0.5', 'fixed_backoff_min = 0.1', 'fixed_backoff_max = 0.5', 'connect_timeout = 3', 'tcp_connect_timeout = 1', 'tls_handshake_timeout = 1', 'http_read_timeout = 1', 'inbound_handshake_timeout = 2', 'loopback_http_timeout = 2'];
 export const FAST_PEERFINDER = ['autoconnect_interval = 0.05', 'recent_attempt_interval = 0.2', 'endpoints_interval = 0.3', 'livecache_ttl = 3', 'bootcache_cooldown = 0.2'];
 
 export interface TestNodeSpec {
   ip: string;
+  /** Default 51235; 0: an ephemeral port (read it back with portOf). */
   port?: number;
   /** Extra config text: stanzas like "[ips_fixed]\n127.0.0.2 51235". */
   extra?: string;
@@ -45,7 +46,10 @@ const started: { daemon: Daemon; dir?: string }[] = [];
 
 export async function startNode(spec: TestNodeSpec): Promise<Daemon> {
   const ownDir = spec.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'xrpl-overlay-test-'));
-  const config = parseConfig(nodeConfigText(spec), `${spec.ip}.cfg`);
+  // Port 0 (an ephemeral port, so that no other test file or a second copy of the suite can hold it)
+  // is no valid config value: parse the default and listen on 0.
+  const config = parseConfig(nodeConfigText(spec.port === 0 ? { ...spec, port: undefined } : spec), `${spec.ip}.cfg`);
+  if (spec.port === 0) config.peerPort = { ...config.peerPort, port: 0 };
   const log = process.env.TEST_LOG ? pino({ level: 'debug', base: { node: spec.ip } }) : silentLogger();
   const daemon = await startDaemon({ config, dataDir: spec.dataDir ?? ownDir, log });
   started.push({ daemon, dir: ownDir });

@@ -7,6 +7,11 @@
  * static valence (32) so they are tried before anything learned. Autoconnect walks the cache
  * by decreasing valence; when the cache grows past its capacity the worst share is pruned.
  *
+ * A dead address is forgotten: a learned entry (not from [ips]) whose valence falls to
+ * -maxFailures (that many failed dials in a row, one a minute at most) is removed, so it is not
+ * redialled forever. rippled keeps it until a prune at capacity drops it, and a small cache never
+ * reaches capacity. [ips] entries stay: the operator named them, and rippled re-adds them at start.
+ *
  * Saving is throttled: a change marks the cache dirty and it is written at most once per
  * cooldown (checked on change and on the periodic tick); `flush()` writes now (shutdown).
  */
@@ -27,6 +32,8 @@ export interface BootcacheOptions {
   prunePercent: number;
   /** timers.bootcacheCooldown (60 s): least time between two saves. */
   cooldownMs: number;
+  /** timers.bootcacheMaxFailures (ours, 10): a learned entry this many failures down is dropped; 0: never. */
+  maxFailures?: number;
   now: () => number;
   /** File to persist to (usually `bootcachePath(dataDir)`); none: memory only. */
   path?: string;
@@ -54,6 +61,8 @@ export function bootcachePath(dataDir: string): string {
 
 export class Bootcache {
   private readonly map = new Map<string, Slot>();
+  /** Keys of the [ips] addresses given this run (never dropped as dead). */
+  private readonly statics = new Set<string>();
   private seq = 0;
   private dirty = false;
   private whenUpdate: number;
@@ -100,6 +109,7 @@ export class Bootcache {
   insertStatic(ep: IpEndpoint): boolean {
     const key = endpointKey(ep);
     const old = this.map.get(key);
+    this.statics.add(key);
     if (old && old.valence >= STATIC_VALENCE) return false;
     this.put(key, ep, STATIC_VALENCE);
     this.prune();
@@ -123,6 +133,13 @@ export class Bootcache {
     const key = endpointKey(ep);
     const old = this.map.get(key);
     const valence = old ? Math.min(old.valence, 0) - 1 : -1;
+    const max = this.opts.maxFailures ?? 0;
+    if (max > 0 && valence <= -max && !this.statics.has(key)) {
+      // Dead: forgotten rather than redialled every recentAttemptInterval forever.
+      this.map.delete(key);
+      this.flagForUpdate();
+      return valence;
+    }
     this.put(key, ep, valence);
     if (!old) this.prune();
     this.flagForUpdate();
