@@ -5,7 +5,23 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../src/daemon.js';
+import { decodeMessage } from '../src/protocol/codec.js';
+import { MessageType } from '../src/protocol/message-types.js';
+import type { TMTransaction } from '../src/protocol/messages.js';
 import { portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { frameVectors, payloadOf } from './support/vectors.js';
+
+/** Two distinct transactions rippled 3.1.2 sent in the recorded network: signed, so relay passes them on. */
+function recordedTransactions(): [TMTransaction, TMTransaction] {
+  const seen = new Map<string, TMTransaction>();
+  for (const v of frameVectors()) {
+    if (v.type !== MessageType.TRANSACTION) continue;
+    const m = decodeMessage(v.type, payloadOf(v));
+    if (m.name === 'TRANSACTION') seen.set(Buffer.from(m.message.rawTransaction).toString('hex'), m.message);
+  }
+  const [first, second] = [...seen.values()];
+  return [first!, second!];
+}
 
 afterEach(stopAllNodes);
 
@@ -19,17 +35,16 @@ describe('relay with two senders', () => {
     const [a, b, c, d] = [await leaf('127.0.109.31'), await leaf('127.0.109.32'), await leaf('127.0.109.33'), await leaf('127.0.109.34')] as Daemon[];
     const leaves = [a!, b!, c!, d!];
     await waitFor('four leaves linked to the hub, both sides', () => hub.overlay.peers().length === 4 && leaves.every((n) => n.overlay.peers().length === 1));
+    const [tx, marker] = recordedTransactions();
     const heard = new Map<Daemon, number>(leaves.map((n) => [n, 0]));
     const markers = new Set<Daemon>();
     for (const n of leaves) {
       n.overlay.on('message', (_p, m) => {
         if (m.name !== 'TRANSACTION') return;
-        if (m.message.rawTransaction[0] === 9) heard.set(n, heard.get(n)! + 1);
+        if (Buffer.from(m.message.rawTransaction).equals(Buffer.from(tx.rawTransaction))) heard.set(n, heard.get(n)! + 1);
         else markers.add(n);
       });
     }
-    // An unsigned blob our checks cannot read: relayed unchecked, as README says.
-    const tx = { rawTransaction: Buffer.alloc(200, 9), status: 1 };
     const send = (n: Daemon) => n.overlay.peers()[0]!.send('TRANSACTION', tx);
 
     send(a!); // relayed to b, c, d at once
@@ -47,7 +62,7 @@ describe('relay with two senders', () => {
     await waitFor('a hears the second relay', () => heard.get(a!) === 1);
     // A fresh item from d reaches b and c after anything the hub wrote to them before it (one TCP
     // stream each): once they have it, a copy sent back to them would have arrived too.
-    d!.overlay.peers()[0]!.send('TRANSACTION', { rawTransaction: Buffer.alloc(200, 8), status: 1 });
+    d!.overlay.peers()[0]!.send('TRANSACTION', marker);
     await waitFor('the marker at b and c', () => markers.has(b!) && markers.has(c!));
     expect(heard.get(b!)).toBe(1);
     expect(heard.get(c!)).toBe(1);
