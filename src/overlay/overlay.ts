@@ -79,6 +79,8 @@ export interface OverlayTimers {
   /** Thresholds, decay window, entry expiration and drop fee of the resource table. */
   resource: ResourceTableOptions;
   discovery: DiscoveryTimers;
+  /** [overlay] health_min_peers: /health says 503 below this many peers (rippled: 8). */
+  healthMinPeers?: number;
 }
 
 /** PeerFinder's timers and limits ([peerfinder] in the config). */
@@ -157,6 +159,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   readonly startedAt = Date.now();
   /** Peers disconnected since start, and those of them dropped for resource use (server_info, metrics). */
   readonly disconnects = { total: 0, resources: 0 };
+  /** Items (transactions, proposals, validations, manifests) passed on since start, for the status log. */
+  readonly relayed = { items: 0 };
   readonly instanceCookie: bigint;
   readonly reservations: Reservations;
   readonly livecache: Livecache;
@@ -523,7 +527,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         throw new ConnectError('handshake', verdict === 'duplicate' ? 'already connected to this node' : 'outbound slots full');
       }
       this.bootcache.onSuccess(address);
-      this.log.info({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound peer connected');
+      // The 'peer connected' line (activate) is the one info line for this event.
+      this.log.debug({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound handshake done');
       const peer = this.activate(info, est.socket, est.rest, consumer);
       consumer = undefined; // the peer holds it now
       return peer;
@@ -697,7 +702,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         }
       }
     });
-    this.log.info({ peer: info.n9, direction: info.direction, remote: formatEndpoint(info.remoteIp, info.remotePort), version: info.version }, 'peer active');
+    this.log.info({ peer: info.n9, direction: info.direction, remote: formatEndpoint(info.remoteIp, info.remotePort), version: info.version }, 'peer connected');
     // Tell the new peer the newest ledger we know, so that it counts us as tracking.
     if (this.latestLedger) peer.send('STATUS_CHANGE', statusMessage(this.latestLedger));
     this.emit('peerConnected', peer);
@@ -738,6 +743,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       if (!kept.payload) return;
       payload = kept.payload;
     }
+    this.relayed.items++;
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     const framed: { plain?: Buffer; lz4?: Buffer } = {};
     for (const p of this.peersById.values()) {
@@ -805,7 +811,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   }
 
   health(): { status: number; reason: string; body: object } {
-    return buildHealth(this);
+    return buildHealth(this, { minPeers: this.opts.timers.healthMinPeers });
   }
 }
 
