@@ -16,6 +16,8 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Put `node: <name>` on every line. */
   name?: string;
+  /** Write to stdout too (default true). */
+  stdout?: boolean;
 }
 
 /** The log files of loggers made here, so that `logrotate` can reopen them. */
@@ -24,7 +26,9 @@ const FILES = new WeakMap<Logger, { reopen(): void }>();
 export function makeLogger(opts: LoggerOptions): Logger {
   const streams: pino.StreamEntry[] = [];
   const readable = opts.pretty ?? process.stdout.isTTY === true;
-  streams.push({ level: 'trace', stream: readable ? pretty({ colorize: true, sync: true }) : pino.destination({ fd: 1, sync: true }) });
+  if (opts.stdout !== false) {
+    streams.push({ level: 'trace', stream: readable ? pretty({ colorize: true, sync: true }) : pino.destination({ fd: 1, sync: true }) });
+  }
   const file = opts.logFile ? pino.destination({ dest: opts.logFile, mkdir: true, sync: false }) : undefined;
   if (file) streams.push({ level: 'trace', stream: file });
   const log = pino({ level: opts.level, base: opts.name ? { node: opts.name } : undefined }, pino.multistream(streams));
