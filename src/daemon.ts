@@ -163,7 +163,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
  */
 function logConfigNotes(config: Config, log: Logger): void {
   const unused: string[] = [];
-  for (const i of config.ignored) {
+  for (const i of [...config.ignored].sort((a, b) => a.line - b.line)) {
     const where = `${config.file}:${i.line}: ${i.stanza ? `[${i.stanza}]` : '(before any stanza)'}`;
     const fields = { file: config.file, line: i.line, stanza: i.stanza, key: i.key };
     if (i.reason === 'unknown') {
