@@ -153,7 +153,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     throw err;
   }
   stopStatus = startStatusLog(overlay, log, config.timers.statusLogInterval);
-  log.info({ node: identity.n9, dataDir, version: VERSION }, 'xrpl-overlay started');
+  log.info({ pubkey_node: identity.n9, dataDir, version: VERSION }, 'xrpl-overlay started');
   return { config, identity, overlay, admin, dataDir, stop };
 }
 

@@ -226,14 +226,14 @@ function reservationsAdd(ctx: AdminContext, params: Params): Result {
     description = params.description || undefined;
   }
   const previous = ctx.overlay.reservations.add(key, description);
-  ctx.log.info({ node: key, description }, 'peer reservation added');
+  ctx.log.info({ peer: key, description }, 'peer reservation added');
   return previous ? { previous: reservationJson(previous) } : {};
 }
 
 function reservationsDel(ctx: AdminContext, params: Params): Result {
   const key = publicKeyParam(params);
   const previous = ctx.overlay.reservations.remove(key);
-  if (previous) ctx.log.info({ node: key }, 'peer reservation removed');
+  if (previous) ctx.log.info({ peer: key }, 'peer reservation removed');
   return previous ? { previous: reservationJson(previous) } : {};
 }
 

@@ -245,7 +245,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         },
       );
       await this.listener.start();
-      this.log.info({ address: formatEndpoint(this.listener.address.host, this.listener.address.port), node: this.opts.identity.n9 }, 'peer port listening');
+      this.log.info({ address: formatEndpoint(this.listener.address.host, this.listener.address.port), pubkey_node: this.opts.identity.n9 }, 'peer port listening');
     }
     // Bootstrap addresses: [ips], or [ips_fixed] when [ips] is empty, as rippled seeds its Bootcache.
     const bootstrap = this.opts.ips.length ? this.opts.ips : this.opts.ipsFixed;
