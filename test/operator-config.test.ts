@@ -194,7 +194,7 @@ describe('/health for a relay', () => {
     const feeder = await startNode({ ip: '127.0.111.151', extra: `[ips_fixed]\n${relay} 51235` });
     await waitFor('the peer', () => small.overlay.peers().length === 1 && feeder.overlay.peers().length === 1);
     feeder.overlay.peers()[0]!.send('STATUS_CHANGE', {
-      newStatus: NodeStatus.TRACKING,
+      newStatus: NodeStatus.MONITORING,
       newEvent: NodeEvent.ACCEPTED_LEDGER,
       ledgerSeq: 5000,
       ledgerHash: Buffer.alloc(32, 0x5a),
