@@ -114,7 +114,9 @@ function connectParams(args: string[]): Record<string, unknown> {
 function displayFor(wide: boolean): Display {
   const tty = process.stdout.isTTY === true;
   const colour = tty && !process.env.NO_COLOR;
-  return { width: tty && !wide ? process.stdout.columns : undefined, colour };
+  // A terminal that reports no size (0) gets the whole table.
+  const columns = process.stdout.columns;
+  return { width: tty && !wide && columns > 0 ? columns : undefined, colour };
 }
 
 export async function runAdminCommand(command: string, args: string[], opts: { conf?: string; json: boolean; wide?: boolean }): Promise<number> {
