@@ -164,7 +164,7 @@ describe('logs', () => {
   it('a peer connection is one info line on each side', async () => {
     const a = capture('info');
     const b = capture('info');
-    await start('127.0.111.147', '', a.log);
+    const hub = await start('127.0.111.147', '', a.log);
     await start('127.0.111.148', '[ips_fixed]\n127.0.111.147 51235', b.log);
     await waitFor('both sides connected', () => a.lines.some((l) => l.msg === 'peer connected') && b.lines.some((l) => l.msg === 'peer connected'));
     for (const side of [a, b]) {
@@ -172,6 +172,16 @@ describe('logs', () => {
       expect(about.map((l) => l.msg)).toEqual(['peer connected']);
     }
     expect(b.lines.find((l) => l.msg === 'peer connected')).toMatchObject({ direction: 'out' });
+
+    // The fixed peer goes away: one line for the loss, then one line per failed redial.
+    const mark = b.lines.length;
+    await hub.stop();
+    await waitFor('two failed redials', () => b.lines.slice(mark).filter((l) => l.msg === 'fixed peer unreachable, backing off').length >= 2);
+    const after = b.lines.slice(mark).filter((l) => (l.level as number) >= 30);
+    expect(after.filter((l) => l.msg === 'peer disconnected')).toEqual([expect.objectContaining({ fixed: true, direction: 'out' })]);
+    expect(after.filter((l) => l.msg !== 'peer disconnected').map((l) => l.msg)).toEqual(
+      after.filter((l) => l.msg !== 'peer disconnected').map(() => 'fixed peer unreachable, backing off'),
+    );
   });
 });
 

@@ -537,7 +537,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.emit('handshakeFailed', 'out', e.kind ?? 'error');
       if (ip && e.kind !== 'handshake' && e.kind !== 'resource') this.bootcache.onFailure({ ip, port });
       if (e.kind === 'redirect') acceptRedirects(e.peerIps, this.bootcache, this.opts.timers.discovery.redirectIps);
-      this.log.info({ address: `${host}:${port}`, why, err: e.message }, 'outbound connection failed');
+      // A fixed peer's failure gets its own line with the backoff (fixedFailed): one line per event.
+      this.log[why === 'fixed' ? 'debug' : 'info']({ address: `${host}:${port}`, why, err: e.message }, 'outbound connection failed');
       throw err;
     } finally {
       consumer?.release();
@@ -689,7 +690,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     peer.once('close', (reason) => {
       this.peersById.delete(peer.id);
       this.discovery.delete(peer.id);
-      this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds }, 'peer disconnected');
+      this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds, fixed: info.fixed || undefined }, 'peer disconnected');
       this.disconnects.total++;
       if (reason.startsWith(RESOURCE_DROP_REASON)) this.disconnects.resources++;
       this.emit('peerDisconnected', peer, reason);
@@ -697,7 +698,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         for (const f of this.fixed) {
           if (f.ip !== undefined && sameIp(f.ip, info.remoteIp)) {
             this.emit('fixedReconnect', `${f.host}:${f.port}`);
-            this.log.info({ fixed: `${f.host}:${f.port}` }, 'fixed peer lost, reconnecting');
+            this.log.debug({ fixed: `${f.host}:${f.port}` }, 'fixed peer lost, reconnecting'); // 'peer disconnected' says fixed
           }
         }
       }
