@@ -58,6 +58,10 @@ describe('xrpl.js as a client of the admin WebSocket', () => {
       expect(info.result.info.peers).toBe(1);
       expect(info.result.info.server_state).toBe('connected');
 
+      const state = await client.request({ command: 'server_state' });
+      expect(state.result.state.pubkey_node).toBe(node.identity.n9);
+      expect(state.result.state.load_base).toBe(256);
+
       // xrpl.js has no type for the admin `peers` command; the request goes out as written.
       const request = client.request.bind(client) as unknown as (r: { command: string }) => Promise<{ result: { peers: { public_key: string; inbound?: boolean }[] } }>;
       const list = (await request({ command: 'peers' })).result.peers;
