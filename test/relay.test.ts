@@ -142,7 +142,9 @@ describe('relay on the wire', () => {
     for (let i = 22; i <= 24; i++) honest.push(await leaf(`127.0.13.${i}`));
     const liar = await leaf('127.0.13.25');
     const watcher = await leaf('127.0.13.26');
-    await waitFor('all five connected to the hub', () => hub.overlay.peers().length === 5);
+    // Both ends: the hub counts a leaf a moment before the leaf has read the hub's answer.
+    const leaves = [...honest, liar, watcher];
+    await waitFor('all five connected to the hub', () => hub.overlay.peers().length === 5 && leaves.every((n) => n.overlay.peers().length === 1));
     const announced: number[] = [];
     watcher.overlay.on('message', (_p, m) => {
       if (m.name === 'STATUS_CHANGE' && m.message.ledgerSeq !== undefined) announced.push(m.message.ledgerSeq);
