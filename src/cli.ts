@@ -14,8 +14,8 @@ import { adminUsage, runAdminCommand } from './admin/cli.js';
 import { CRAWL_USAGE, runNetworkCrawl } from './crawler/cli.js';
 import { VERSION } from './version.js';
 
-const USAGE = `usage: xrpl-overlay [--conf FILE] [--data-dir DIR] [--log-level LEVEL]
-       xrpl-overlay [--conf FILE] [--json] <command> [args…]
+const USAGE = `usage: xrpl-overlay [--conf FILE] [--data-dir DIR] [--log-level LEVEL] [--name NAME]
+       xrpl-overlay [--conf FILE] [--json] [--wide] <command> [args…]
        xrpl-overlay crawl HOST[:PORT] … [--depth N] [--concurrency K] [--timeout S] [--out DIR]
 
 Runs an XRP Ledger peer overlay node (rippled's peer protocol) on port 51235 by default,
@@ -23,9 +23,12 @@ or sends a command to a running node's admin port.
 
 options:
   --conf FILE         rippled.cfg-style configuration (default: built-in defaults)
-  --data-dir DIR      where the node key and peer state are kept (default: [database_path] or ~/.xrpl-overlay)
+  --data-dir DIR      where the node key and peer state are kept
+                      (default: the xrpl-overlay/ folder of [database_path], else ~/.xrpl-overlay)
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default: info)
+  --name NAME         put node=NAME on every log line (default: [server_domain], if set)
   --json              print a command's raw JSON result
+  --wide              peers: every column, whatever the terminal width
   --version, --help
 `;
 
@@ -67,7 +70,9 @@ async function main(argv: string[]): Promise<number> {
         conf: { type: 'string' },
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        name: { type: 'string' },
         json: { type: 'boolean' },
+        wide: { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -86,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) {
-    return runAdminCommand(positionals[0]!, positionals.slice(1), { conf: values.conf, json: !!values.json });
+    return runAdminCommand(positionals[0]!, positionals.slice(1), { conf: values.conf, json: !!values.json, wide: !!values.wide });
   }
   const level = (values['log-level'] ?? 'info') as Level;
   if (!LOG_LEVELS.includes(level)) {
@@ -102,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // rippled reads a relative [debug_logfile] against the config file's folder.
   const logFile = config.debugLogfile && values.conf ? resolve(dirname(values.conf), config.debugLogfile) : config.debugLogfile;
-  const log = makeLogger({ level, logFile });
+  const log = makeLogger({ level, logFile, name: values.name ?? config.serverDomain });
   let daemon;
   // The admin `stop` command ends the process the way SIGTERM does. Signals are watched from the
   // start: one that arrives while the node is starting stops it as soon as it has started.

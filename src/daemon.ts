@@ -3,29 +3,34 @@
  * fixed peers, /crawl, /health) and the admin ports. The CLI and the integration tests both start
  * nodes through here.
  */
-import { ValidatorsHub } from './validators/hub.js';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AdminService } from './admin/server.js';
-import { type Config, servedPorts, slotLimits } from './config/config.js';
+import { type Config, ConfigError, servedPorts, slotLimits } from './config/config.js';
+import { listenError } from './config/listen-error.js';
+import { prepareDataDir, resolveDataDir } from './data-dir.js';
 import { ScheduledNetworkCrawl } from './crawler/schedule.js';
+import { ValidatorsHub } from './validators/hub.js';
 import { loadTlsMaterial } from './identity/certificate.js';
 import { loadOrCreateNodeIdentity, type NodeIdentity } from './identity/node-key.js';
+import { reopenLogFile } from './logger.js';
 import { Overlay, type OverlayOptions } from './overlay/overlay.js';
+import { startStatusLog } from './status-log.js';
 import { USER_AGENT, VERSION } from './version.js';
 
-/** Where node data lives when neither --data-dir nor [database_path] says. */
-export const DEFAULT_DATA_DIR = join(homedir(), '.xrpl-overlay');
+export { DEFAULT_DATA_DIR } from './data-dir.js';
 
 export interface DaemonOptions {
   config: Config;
-  /** --data-dir; else [database_path]; else DEFAULT_DATA_DIR. */
+  /** --data-dir; else the xrpl-overlay/ sub-folder of [database_path]; else DEFAULT_DATA_DIR. */
   dataDir?: string;
   log: Logger;
   /** What the admin `stop` command does; by default it stops this daemon. The CLI exits too. */
   onStopCommand?: () => void;
 }
+
+/** Errors a listening socket reports for its address (others are not about the address). */
+const LISTEN_CODES = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EPERM']);
 
 export interface Daemon {
   config: Config;
@@ -97,6 +102,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
         maxDivergedTimeMs: t.maxDivergedTime,
       },
       decompressBytesPerSecond: t.decompressBytesPerSecond,
+      healthMinPeers: t.healthMinPeers,
       discovery: {
         endpointsIntervalMs: t.endpointsInterval,
         livecacheTtlMs: t.livecacheTtl,
@@ -126,35 +132,53 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { config, log } = opts;
-  const dataDir = resolve(opts.dataDir ?? config.databasePath ?? DEFAULT_DATA_DIR);
-  for (const i of config.ignored) {
-    const where = { file: config.file, line: i.line, stanza: i.stanza, key: i.key };
-    if (i.reason === 'unknown') log.warn(where, 'unknown config stanza ignored');
-    else log.debug({ ...where, reason: i.reason }, 'config stanza not used');
-  }
+  logConfigNotes(config, log);
+  const dir = resolveDataDir({ flag: opts.dataDir, databasePath: config.databasePath, configFile: config.file });
+  const moved = prepareDataDir(dir);
+  if (moved.length > 0) log.info({ from: dir.legacyPath, to: dir.path, files: moved }, 'state files moved into the data directory');
+  const dataDir = dir.path;
   const identity = loadOrCreateNodeIdentity(dataDir, config.nodeSeed);
   const validators = new ValidatorsHub({ config: config.validators, dataDir, log });
   const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir, validators, networkQuorum: config.validators.networkQuorum });
   validators.attach(() => overlay.peers());
-  await overlay.start();
+  try {
+    await overlay.start();
+  } catch (err) {
+    await overlay.stop().catch(() => {});
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== undefined && LISTEN_CODES.has(code)) throw listenError(config.peerPort.name, config.peerPort.ip, config.peerPort.port, err);
+    throw err;
+  }
   validators.start();
   let admin: AdminService | undefined;
   const networkCrawl = config.crawlNetwork && scheduledCrawl(config, overlay, dataDir, log);
   let stopping: Promise<void> | undefined;
+  let stopStatus = () => {};
   const stop = () =>
     (stopping ??= (async () => {
+      stopStatus();
       await networkCrawl?.stop();
       await admin?.close();
       await overlay.stop();
     })());
   try {
-    admin = await AdminService.start({ config, overlay, log, onStop: opts.onStopCommand ?? (() => void stop()), ...(networkCrawl && { networkMap: networkCrawl }) });
+    admin = await AdminService.start({
+      config,
+      overlay,
+      log,
+      onStop: opts.onStopCommand ?? (() => void stop()),
+      rotateLog: () => reopenLogFile(log),
+      ...(networkCrawl && { networkMap: networkCrawl }),
+    });
+    runStartupCommands(config, admin, log);
   } catch (err) {
+    await admin?.close();
     await overlay.stop();
     throw err;
   }
   networkCrawl?.start();
-  log.info({ node: identity.n9, dataDir, version: VERSION }, 'xrpl-overlay started');
+  stopStatus = startStatusLog(overlay, log, config.timers.statusLogInterval);
+  log.info({ pubkey_node: identity.n9, dataDir, version: VERSION }, 'xrpl-overlay started');
   return { config, identity, overlay, admin, dataDir, stop, ...(networkCrawl && { networkCrawl }) };
 }
 
@@ -173,4 +197,40 @@ function scheduledCrawl(config: Config, overlay: Overlay, dataDir: string, log: 
       return [{ host, port: own.port }];
     },
   });
+}
+
+/**
+ * What the file holds that does nothing: a key or stanza no one knows is a warning with its
+ * file:line; the stanzas and keys rippled reads and we do not are listed once, at info.
+ */
+function logConfigNotes(config: Config, log: Logger): void {
+  const unused: string[] = [];
+  for (const i of [...config.ignored].sort((a, b) => a.line - b.line)) {
+    const where = `${config.file}:${i.line}: ${i.stanza ? `[${i.stanza}]` : '(before any stanza)'}`;
+    const fields = { file: config.file, line: i.line, stanza: i.stanza, key: i.key };
+    if (i.reason === 'unknown') {
+      log.warn(fields, i.key ? `${where}: unknown key '${i.key}' ignored` : `${where}: unknown stanza or line ignored`);
+    } else if (i.reason === 'unused') {
+      unused.push(i.key ? `[${i.stanza}] ${i.key}` : `[${i.stanza}]`);
+    } else {
+      log.debug({ ...fields, reason: i.reason }, `${where}: not used (${i.reason})`);
+    }
+  }
+  if (unused.length > 0) {
+    log.info({ file: config.file, ignored: unused }, `rippled settings this node does not use, ignored: ${unused.join(', ')}`);
+  }
+}
+
+/**
+ * [rpc_startup]: each command runs once, as an admin, as rippled runs them at start. One that
+ * fails is a configuration error (rippled would log it and go on with other settings).
+ */
+function runStartupCommands(config: Config, admin: AdminService, log: Logger): void {
+  for (const c of config.rpcStartup) {
+    const result = admin.run(c.command, c.params);
+    if (typeof result.error === 'string') {
+      throw new ConfigError({ file: config.file, line: c.line, stanza: 'rpc_startup' }, `${c.command}: ${String(result.error_message ?? result.error)}`);
+    }
+    log.info({ command: c.command, line: c.line }, `[rpc_startup] ${c.command} done`);
+  }
 }

@@ -130,7 +130,7 @@ describe('errors', () => {
       request: { command: 'peer_reservations_del', public_key: 'n9nope', id: 1 },
       status: 'error',
     });
-    expect(badLevel.err).toBe('xrpl-overlay: log_level: Invalid parameters. (invalidParams)\n');
+    expect(badLevel.err).toBe("xrpl-overlay: log_level: Invalid field 'severity': expected one of trace, debug, info, warning, error, fatal. (invalidParams)\n");
   });
 
   it('says clearly when the node is not running, or refuses this address', async () => {

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { ConfigError } from '../config/config.js';
 import { AdminClientError, type AdminEndpoint, type CommandResult, fetchMetrics, resolveAdminEndpoint, sendCommand } from './client.js';
 import {
+  type Display,
   formatCrawl,
   formatLogLevel,
   formatPeers,
@@ -23,7 +24,7 @@ interface CommandSpec {
   summary: string;
   /** Turns the arguments into request parameters; throws UsageError. */
   params(args: string[]): Record<string, unknown>;
-  format(result: CommandResult, params: Record<string, unknown>): string;
+  format(result: CommandResult, params: Record<string, unknown>, display: Display): string;
 }
 
 class UsageError extends Error {}
@@ -61,6 +62,10 @@ const SPECS: Record<string, CommandSpec> = {
     format: (r, p) => formatReservationDel(r, String(p.public_key)),
   },
   peer_reservations_list: { usage: 'peer_reservations_list', summary: 'the reserved nodes', params: noArgs('peer_reservations_list'), format: formatReservations },
+  server_state: { usage: 'server_state', summary: 'server_info in machine form (numbers, no text)', params: noArgs('server_state'), format: (r) => JSON.stringify(r.state, null, 2) },
+  ping: { usage: 'ping', summary: 'check the admin connection', params: noArgs('ping'), format: (r) => `pong (role: ${String(r.role ?? '-')})` },
+  version: { usage: 'version', summary: 'the admin API versions this node takes', params: noArgs('version'), format: (r) => JSON.stringify(r.version) },
+  logrotate: { usage: 'logrotate', summary: 'close and reopen [debug_logfile] (after logrotate moved it)', params: noArgs('logrotate'), format: message },
   log_level: {
     usage: 'log_level [[PARTITION] SEVERITY]',
     summary: 'show or set the log level (trace, debug, info, warning, error, fatal)',
@@ -92,7 +97,7 @@ export const ADMIN_COMMANDS: readonly string[] = [...Object.keys(SPECS), 'metric
 
 export function adminUsage(): string {
   const lines = [...Object.values(SPECS), METRICS].map((s) => `  ${s.usage.padEnd(48)} ${s.summary}`);
-  return `commands (sent to the admin port of --conf, else 127.0.0.1:5005):\n${lines.join('\n')}\n`;
+  return `commands (sent to the admin port of --conf):\n${lines.join('\n')}\n`;
 }
 
 /** rippled's parseConnect: `IP PORT`, `IP:PORT`, `[IPv6]:PORT`, or an IP alone. */
@@ -127,7 +132,16 @@ const PROCESS_OUTPUT: CliOutput = {
   err: (text) => process.stderr.write(text),
 };
 
-export async function runAdminCommand(command: string, args: string[], opts: { conf?: string; json: boolean }, io: CliOutput = PROCESS_OUTPUT): Promise<number> {
+/** A terminal gets a table that fits its width, in colour (NO_COLOR turns colour off); a pipe gets all of it, plain. */
+function displayFor(wide: boolean): Display {
+  const tty = process.stdout.isTTY === true;
+  const colour = tty && !process.env.NO_COLOR;
+  // A terminal that reports no size (0) gets the whole table.
+  const columns = process.stdout.columns;
+  return { width: tty && !wide && columns > 0 ? columns : undefined, colour };
+}
+
+export async function runAdminCommand(command: string, args: string[], opts: { conf?: string; json: boolean; wide?: boolean }, io: CliOutput = PROCESS_OUTPUT): Promise<number> {
   const spec = Object.hasOwn(SPECS, command) ? SPECS[command] : undefined;
   if (!spec && command !== 'metrics') {
     io.err(`xrpl-overlay: unknown command '${command}'\n${adminUsage()}`);
@@ -169,7 +183,7 @@ export async function runAdminCommand(command: string, args: string[], opts: { c
       io.err(`xrpl-overlay: ${describeFailure(command, result, endpoint)}\n`);
       return 1;
     }
-    const text = spec.format(result, params);
+    const text = spec.format(result, params, displayFor(!!opts.wide));
     if (text) io.out(text + '\n');
     return 0;
   } catch (err) {
@@ -183,7 +197,7 @@ export async function runAdminCommand(command: string, args: string[], opts: { c
 
 function describeFailure(command: string, result: CommandResult, endpoint: AdminEndpoint): string {
   if (result.error === 'forbidden') {
-    return `the node refused '${command}': this address is not in the admin = list of ${endpoint.stanza === 'default' ? 'its admin port' : endpoint.stanza} (forbidden)`;
+    return `the node refused '${command}': this address is not in the admin = list of ${endpoint.stanza} (forbidden)`;
   }
   const text = typeof result.error_message === 'string' ? result.error_message : 'failed';
   return `${command}: ${text}${result.error ? ` (${String(result.error)})` : ''}`;

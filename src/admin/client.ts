@@ -6,12 +6,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { WebSocket } from 'ws';
-import { loadConfig, type PortConfig } from '../config/config.js';
+import { defaultConfig, loadConfig, type PortConfig } from '../config/config.js';
 import { isUnspecifiedIp } from '../protocol/address.js';
 
-/** Where `xrpl-overlay <command>` sends commands when no --conf is given (rippled's usual admin port). */
-export const DEFAULT_ADMIN_HOST = '127.0.0.1';
-export const DEFAULT_ADMIN_PORT = 5005;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface AdminEndpoint {
@@ -19,7 +16,7 @@ export interface AdminEndpoint {
   secure: boolean;
   host: string;
   port: number;
-  /** The stanza it came from, for messages: `[port_rpc_admin_local]`, or `default`. */
+  /** The stanza it came from, for messages: `[port_rpc_admin_local]`. */
   stanza: string;
 }
 
@@ -34,16 +31,21 @@ export class AdminClientError extends Error {
 /**
  * The admin port a command goes to: [port_rpc_admin_local] if it speaks http(s), else
  * [port_ws_admin_local]; an unspecified address (0.0.0.0, ::) means the local host, as in rippled.
+ * Without --conf it is the node's own default: built-in settings, which open no admin port, so
+ * the answer is a plain message saying so.
  */
 export function resolveAdminEndpoint(conf?: string): AdminEndpoint {
-  if (conf === undefined) {
-    return { transport: 'http', secure: false, host: DEFAULT_ADMIN_HOST, port: DEFAULT_ADMIN_PORT, stanza: 'default' };
-  }
-  const config = loadConfig(conf);
+  const config = conf === undefined ? defaultConfig() : loadConfig(conf);
   const candidates = [config.adminRpc, config.adminWs].filter((p): p is PortConfig => p !== undefined);
   const rpc = candidates.find((p) => p.protocols.includes('http') || p.protocols.includes('https'));
   const ws = candidates.find((p) => p.protocols.some((x) => x.startsWith('ws')));
   const port = rpc ?? ws;
+  if (!port && conf === undefined) {
+    throw new AdminClientError(
+      'no --conf given, and a node started without --conf opens no admin port. Pass the --conf FILE the node runs with; ' +
+        'its [port_rpc_admin_local] or [port_ws_admin_local] is where commands go.',
+    );
+  }
   if (!port) {
     throw new AdminClientError(`${conf} has no [port_rpc_admin_local] or [port_ws_admin_local] (with protocol http or ws), so the node opens no admin port`);
   }
@@ -152,7 +154,7 @@ function httpExchange(e: AdminEndpoint, method: string, path: string, body?: str
 }
 
 function connectFailure(e: AdminEndpoint, err: Error & { code?: string }): AdminClientError {
-  const where = `${describeEndpoint(e)} (${e.stanza === 'default' ? 'the default admin port; pass --conf to use another' : `${e.stanza} of the config`})`;
+  const where = `${describeEndpoint(e)} (${e.stanza} of the config)`;
   switch (err.code) {
     case 'ECONNREFUSED':
       return new AdminClientError(`cannot reach the node at ${where}: connection refused. Is xrpl-overlay running?`);
@@ -167,7 +169,7 @@ function connectFailure(e: AdminEndpoint, err: Error & { code?: string }): Admin
 
 function httpFailure(e: AdminEndpoint, status: number, body: string): AdminClientError {
   if (status === 403) {
-    return new AdminClientError(`the node at ${describeEndpoint(e)} refused the command (403 Forbidden): this address is not in the admin = list of ${e.stanza === 'default' ? 'its admin port' : e.stanza}`);
+    return new AdminClientError(`the node at ${describeEndpoint(e)} refused the command (403 Forbidden): this address is not in the admin = list of ${e.stanza}`);
   }
   const text = body.trim();
   return new AdminClientError(`the node at ${describeEndpoint(e)} answered HTTP ${status}${text ? `: ${text}` : ''}`);

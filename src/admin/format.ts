@@ -2,15 +2,21 @@
 
 type Row = Record<string, unknown>;
 
-/** Columns padded to their widest cell; the last column is not padded. */
-export function table(headers: string[], rows: string[][]): string {
+/**
+ * Columns padded to their widest cell; the last column is not padded. `paint` may wrap a body
+ * cell (already padded) in colour codes, which do not count toward the width.
+ */
+export function table(headers: string[], rows: string[][], paint?: (col: number, cell: string, padded: string) => string): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
+  const line = (cells: string[], body: boolean) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => {
+        const padded = i === cells.length - 1 ? c : c.padEnd(widths[i]!);
+        return body && paint ? paint(i, c, padded) : padded;
+      })
       .join('  ')
       .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
+  return [line(headers, false), ...rows.map((r) => line(r, true))].join('\n');
 }
 
 /** 93784 → "1d 2h", 3725 → "1h 2m", 125 → "2m 5s", 42 → "42s". */
@@ -48,36 +54,97 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-export function formatPeers(result: Row): string {
+/** How a table is shown: the terminal's width (undefined: no limit) and whether to colour it. */
+export interface Display {
+  width?: number;
+  colour: boolean;
+}
+
+/** Output that is not a terminal: every column, no colour. */
+export const PLAIN: Display = { colour: false };
+
+const ANSI = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', reset: '\x1b[0m' } as const;
+
+interface Column {
+  header: string;
+  cell(p: Row): string;
+  /** Columns with a higher number go first when the terminal is narrow; undefined: always kept. */
+  dropOrder?: number;
+  colour?(value: string): keyof typeof ANSI | undefined;
+}
+
+/** n9MLTbJxTCPX…Dz7h: enough of a node key to tell peers apart. */
+export function shortKey(key: string): string {
+  return key.length > 20 ? `${key.slice(0, 12)}…${key.slice(-4)}` : key;
+}
+
+const PEER_COLUMNS: Column[] = [
+  { header: 'PUBLIC KEY', cell: (p) => text(p.public_key) },
+  { header: 'ADDRESS', cell: (p) => text(p.address) },
+  { header: 'DIR', cell: (p) => (p.inbound ? 'in' : 'out') },
+  { header: 'NAME', cell: (p) => text(p.name), dropOrder: 5 },
+  { header: 'VERSION', cell: (p) => text(p.version), dropOrder: 7 },
+  { header: 'PROTOCOL', cell: (p) => text(p.protocol), dropOrder: 11 },
+  { header: 'UPTIME', cell: (p) => duration(p.uptime), dropOrder: 4 },
+  { header: 'LATENCY', cell: (p) => (typeof p.latency === 'number' ? `${p.latency} ms` : '-'), dropOrder: 3 },
+  { header: 'LEDGERS', cell: (p) => text(p.complete_ledgers), dropOrder: 9 },
+  {
+    header: 'TRACK',
+    cell: (p) => text(p.track ?? 'converged'),
+    dropOrder: 2,
+    colour: (v) => (v === 'diverged' ? 'red' : v === 'unknown' ? 'yellow' : 'green'),
+  },
+  { header: 'STATUS', cell: (p) => text(p.status), dropOrder: 10 },
+  { header: 'LOAD', cell: (p) => text(p.load), dropOrder: 6 },
+  { header: 'RECV', cell: (p) => bytes(((p.metrics ?? {}) as Row).total_bytes_recv), dropOrder: 8 },
+  { header: 'SENT', cell: (p) => bytes(((p.metrics ?? {}) as Row).total_bytes_sent), dropOrder: 8 },
+];
+
+/** Width of a table made by `table()` (two spaces between columns). */
+function tableWidth(headers: string[], rows: string[][]): number {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  return widths.reduce((a, b) => a + b, 0) + 2 * (headers.length - 1);
+}
+
+/**
+ * The peers table. On a narrow terminal the node key is shortened first, then the least useful
+ * columns are left out (a note says how many, and that --wide shows them all).
+ */
+export function formatPeers(result: Row, _params: Record<string, unknown> = {}, display: Display = PLAIN): string {
   const peers = (Array.isArray(result.peers) ? result.peers : []) as Row[];
   const out: string[] = [];
   if (peers.length === 0) {
     out.push('no peers connected');
   } else {
     const withNames = peers.some((p) => p.name);
-    const headers = ['PUBLIC KEY', 'ADDRESS', 'DIR', ...(withNames ? ['NAME'] : []), 'VERSION', 'PROTOCOL', 'UPTIME', 'LATENCY', 'LEDGERS', 'TRACK', 'STATUS', 'LOAD', 'RECV', 'SENT'];
-    const rows = peers.map((p) => {
-      const m = (p.metrics ?? {}) as Row;
-      return [
-        text(p.public_key),
-        text(p.address),
-        p.inbound ? 'in' : 'out',
-        ...(withNames ? [text(p.name)] : []),
-        text(p.version),
-        text(p.protocol),
-        duration(p.uptime),
-        typeof p.latency === 'number' ? `${p.latency} ms` : '-',
-        text(p.complete_ledgers),
-        text(p.track ?? 'converged'),
-        text(p.status),
-        text(p.load),
-        bytes(m.total_bytes_recv),
-        bytes(m.total_bytes_sent),
-      ];
-    });
-    out.push(table(headers, rows));
+    let columns = PEER_COLUMNS.filter((c) => c.header !== 'NAME' || withNames);
+    const rowsOf = (cols: Column[]) => peers.map((p) => cols.map((c) => c.cell(p)));
+    const fits = (cols: Column[]) => display.width === undefined || tableWidth(cols.map((c) => c.header), rowsOf(cols)) <= display.width;
+    if (!fits(columns)) {
+      const keyCol = columns[0]!;
+      const short: Column = { ...keyCol, cell: (p) => shortKey(text(p.public_key)) };
+      columns = [short, ...columns.slice(1)];
+    }
+    let hidden = 0;
+    while (!fits(columns)) {
+      const droppable = columns.filter((c) => c.dropOrder !== undefined);
+      if (droppable.length === 0) break;
+      const worst = Math.max(...droppable.map((c) => c.dropOrder!));
+      const before = columns.length;
+      columns = columns.filter((c) => c.dropOrder !== worst);
+      hidden += before - columns.length;
+    }
+    const rows = rowsOf(columns);
+    const paint = display.colour
+      ? (col: number, cell: string, padded: string) => {
+          const c = columns[col]!.colour?.(cell);
+          return c ? `${ANSI[c]}${padded}${ANSI.reset}` : padded;
+        }
+      : undefined;
+    out.push(table(columns.map((c) => c.header), rows, paint));
     const inbound = peers.filter((p) => p.inbound).length;
     out.push('', `${plural(peers.length, 'peer')}: ${inbound} inbound, ${peers.length - inbound} outbound`);
+    if (hidden > 0) out.push(`(${plural(hidden, 'column')} left out to fit the terminal; --wide shows all)`);
   }
   const cluster = (result.cluster ?? {}) as Record<string, Row>;
   const members = Object.entries(cluster);

@@ -3,6 +3,8 @@
  * PeerImp::json, Connect.cpp, Reservations.cpp, LogLevel.cpp, Stop.cpp, Subscribe.cpp,
  * Unsubscribe.cpp, NetworkOPs::getServerInfo), for what an overlay node has. A handler returns
  * the `result` object or throws an RpcError; the server wraps either in the transport's envelope.
+ * Also Ping.cpp, ServerState.cpp, Version.h (ApiVersion.h setVersion) and LogRotate.cpp, which
+ * clients such as xrpl.js send to check a connection.
  */
 import { isIP } from 'node:net';
 import type { Level, Logger } from 'pino';
@@ -33,6 +35,8 @@ export interface AdminContext {
   watch: PeerWatch;
   /** Stops the node; called once the `stop` response has been written. */
   requestStop(): void;
+  /** Closes and reopens the log file (`[debug_logfile]`); false when there is none or it failed. */
+  rotateLog?(): boolean;
 }
 
 /** What a command knows of the connection it came on. */
@@ -52,6 +56,12 @@ const HANDLERS: Record<string, Handler> = {
   peers: (ctx, _params, session) => peersResult(ctx, session.apiVersion ?? DEFAULT_API_VERSION),
   connect: (ctx, params) => connect(ctx, params),
   server_info: (ctx) => ({ info: serverInfo(ctx) }),
+  // ServerState.cpp: the same facts, machine-readable (getServerInfo with human = false).
+  server_state: (ctx) => ({ state: buildServerInfo(ctx.overlay.serverInfo(), 'state') }),
+  ping: (_ctx, _params, session) => ping(session),
+  version: (_ctx, _params, session) => ({ version: apiVersions(session.apiVersion ?? DEFAULT_API_VERSION) }),
+  logrotate: (ctx) => logRotate(ctx),
+  log_rotate: (ctx) => logRotate(ctx),
   crawl: (ctx) => ctx.overlay.crawl() as Result,
   peer_reservations_add: (ctx, params) => reservationsAdd(ctx, params),
   peer_reservations_del: (ctx, params) => reservationsDel(ctx, params),
@@ -171,6 +181,31 @@ export function serverInfo(ctx: AdminContext): Result {
   return buildServerInfo(ctx.overlay.serverInfo(), 'admin');
 }
 
+// ------------------------------------------------------------------------------ ping, version, logrotate
+
+/**
+ * Ping.cpp for an admin caller (every caller of these ports is one): its role, and on WebSocket
+ * `unlimited`, since rippled gives an admin connection an unlimited resource consumer.
+ */
+function ping(session: CommandSession): Result {
+  return session.transport === 'ws' ? { role: 'admin', unlimited: true } : { role: 'admin' };
+}
+
+/** The API versions this server takes (server.ts accepts 1 to 3, rippled's range with beta on). */
+export const API_VERSION_RANGE = { first: 1, last: 3 } as const;
+
+/** ApiVersion.h setVersion: API version 1 callers get the old semantic-version strings. */
+function apiVersions(apiVersion: number): Result {
+  if (apiVersion === DEFAULT_API_VERSION) return { first: '1.0.0', good: '1.0.0', last: '1.0.0' };
+  return { first: API_VERSION_RANGE.first, last: API_VERSION_RANGE.last };
+}
+
+/** LogRotate.cpp (rippled names it `logrotate`; `log_rotate` is taken too): reopen the log file. */
+function logRotate(ctx: AdminContext): Result {
+  const reopened = ctx.rotateLog?.() ?? false;
+  return { message: reopened ? 'The log file was closed and reopened.' : 'The log file could not be closed and reopened.' };
+}
+
 // ------------------------------------------------------------------------------ reservations
 
 function reservationJson(r: Reservation): Result {
@@ -197,14 +232,14 @@ function reservationsAdd(ctx: AdminContext, params: Params): Result {
     description = params.description || undefined;
   }
   const previous = ctx.overlay.reservations.add(key, description);
-  ctx.log.info({ node: key, description }, 'peer reservation added');
+  ctx.log.info({ peer: key, description }, 'peer reservation added');
   return previous ? { previous: reservationJson(previous) } : {};
 }
 
 function reservationsDel(ctx: AdminContext, params: Params): Result {
   const key = publicKeyParam(params);
   const previous = ctx.overlay.reservations.remove(key);
-  if (previous) ctx.log.info({ node: key }, 'peer reservation removed');
+  if (previous) ctx.log.info({ peer: key }, 'peer reservation removed');
   return previous ? { previous: reservationJson(previous) } : {};
 }
 
@@ -225,6 +260,15 @@ const SEVERITIES: Record<string, Level> = {
   fatals: 'fatal',
 };
 
+/** The levels an operator can set, in rippled's words. */
+export const SEVERITY_LIST = 'trace, debug, info, warning, error, fatal';
+
+/** The pino level for a rippled severity name (any case), or undefined. */
+export function severityLevel(name: string): Level | undefined {
+  const lower = name.toLowerCase();
+  return Object.hasOwn(SEVERITIES, lower) ? SEVERITIES[lower] : undefined;
+}
+
 /** The name rippled prints for a pino level (Logs::toString). */
 const SEVERITY_NAMES: Record<string, string> = { trace: 'Trace', debug: 'Debug', info: 'Info', warn: 'Warning', error: 'Error', fatal: 'Fatal' };
 
@@ -233,9 +277,9 @@ function logLevel(ctx: AdminContext, params: Params): Result {
     return { levels: { base: SEVERITY_NAMES[ctx.log.level] ?? ctx.log.level } };
   }
   const severity = params.severity;
-  const name = typeof severity === 'string' ? severity.toLowerCase() : undefined;
-  const level = name !== undefined && Object.hasOwn(SEVERITIES, name) ? SEVERITIES[name] : undefined;
-  if (!level) throw rpcError('invalidParams');
+  const level = typeof severity === 'string' ? severityLevel(severity) : undefined;
+  // rippled answers a bare invalidParams; we name the levels it takes (its Logs::fromString names).
+  if (!level) throw rpcError('invalidParams', `Invalid field 'severity': expected one of ${SEVERITY_LIST}.`);
   if ('partition' in params) {
     const partition = params.partition;
     // rippled keeps a threshold per log partition; this node has one logger, rippled's "base".

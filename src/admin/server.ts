@@ -17,6 +17,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Config, PortConfig } from '../config/config.js';
+import { listenError } from '../config/listen-error.js';
 import { loadTlsMaterial } from '../identity/certificate.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
@@ -44,6 +45,8 @@ export interface AdminServiceOptions {
   onStop(): void;
   /** The last network map (`[crawl_network]`), served to admins at /network, /network.json, /network.graphml. */
   networkMap?: NetworkMapFiles;
+  /** What `logrotate` does: reopen the log file; false when there is none. */
+  rotateLog?: () => boolean;
 }
 
 /** Where the files of the last network map are; undefined until a crawl has written them. */
@@ -72,7 +75,7 @@ export class AdminService {
     this.watch = new PeerWatch(opts.overlay, { sampleIntervalMs: t.rateSampleInterval, samples: t.rateSamples });
     this.overlayMetrics = new OverlayMetrics(opts.overlay);
     this.metrics = this.overlayMetrics.registry;
-    this.ctx = { overlay: opts.overlay, config: opts.config, log: opts.log, watch: this.watch, requestStop: () => opts.onStop() };
+    this.ctx = { overlay: opts.overlay, config: opts.config, log: opts.log, watch: this.watch, requestStop: () => opts.onStop(), rotateLog: opts.rotateLog };
     const o = opts.overlay;
     const onConnected = (peer: Peer) => this.publish(connectionEvent(peer, 'PEER_CONNECTED'));
     const onDisconnected = (peer: Peer, close: PeerClose) =>
@@ -103,6 +106,19 @@ export class AdminService {
       throw err;
     }
     return service;
+  }
+
+  /**
+   * Runs one command as an admin on no port (rippled's [rpc_startup]); returns the result or
+   * rippled's error fields.
+   */
+  run(command: string, params: Params): Result | RpcErrorFields {
+    try {
+      return runCommand(this.ctx, command, { ...params, command }, { transport: 'http' });
+    } catch (err) {
+      if (err instanceof RpcError) return err.fields;
+      return { ...new RpcError(RPC_ERRORS.internal).fields, error_message: (err as Error).message };
+    }
   }
 
   /** Where each admin port listens. */
@@ -215,9 +231,10 @@ class AdminPort {
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     server.on('clientError', (_err, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (err: Error) => reject(listenError(this.port.name, this.port.ip, this.port.port, err));
+      server.once('error', failed);
       server.listen({ host: this.port.ip, port: this.port.port }, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });

@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { decodeNodePublic, decodeSeed } from 'ripple-address-codec';
 import { ConfigError, parseStanzas, type Stanza, type StanzaFile, type StanzaLine } from './stanzas.js';
+import { checkKeys } from './known-keys.js';
+import { readRpcStartup, type StartupCommand } from './rpc-startup.js';
 import { readTimers, timerConfigKeys, type Timers } from './timers.js';
 import { type CrawlNetworkConfig, readCrawlNetwork } from './crawl-network.js';
 import { readValidatorsConfig, VALIDATOR_STANZAS, type ValidatorsConfig } from './validators.js';
@@ -18,6 +20,7 @@ import { readValidatorsConfig, VALIDATOR_STANZAS, type ValidatorsConfig } from '
 export { ConfigError } from './stanzas.js';
 export type { TimerKey, Timers } from './timers.js';
 export type { StaticValidator, UntrustedRelay, ValidatorsConfig } from './validators.js';
+export type { StartupCommand } from './rpc-startup.js';
 
 /** rippled's DEFAULT_PEER_PORT (IANA): used for [ips]/[ips_fixed] entries without a port. */
 export const DEFAULT_PEER_PORT = 2459;
@@ -132,6 +135,8 @@ export interface Config {
   crawlNetwork?: CrawlNetworkConfig;
   /** The validator stanzas (config/validators.ts). */
   validators: ValidatorsConfig;
+  /** [rpc_startup]: admin commands run once at start. */
+  rpcStartup: StartupCommand[];
   ignored: IgnoredStanza[];
 }
 
@@ -159,6 +164,7 @@ export function parseConfig(text: string, file = 'rippled.cfg'): Config {
     ledgerReplay: r.singleBool('ledger_replay', false),
     timers,
     validators: readValidatorsConfig(r.source),
+    rpcStartup: readRpcStartup(r.source),
     ignored: [],
   };
   setIfDefined(config, 'adminWs', ports.find((p) => p.name === 'port_ws_admin_local'));
@@ -757,6 +763,7 @@ const USED_STANZAS = new Set([
   'node_seed', 'network_id', 'server_domain', 'cluster_nodes', 'crawl', 'overlay', 'compression',
   'ledger_replay', 'database_path', 'debug_logfile', 'vl', 'hashrouter', 'peerfinder',
   'crawl_network',
+  'rpc_startup',
 ]);
 
 /** Stanzas rippled reads (xrpl/config/Constants.h and older releases) that an overlay node has no use for. */
@@ -765,7 +772,7 @@ const RIPPLED_STANZAS = new Set([
   'fetch_depth', 'historical_shard_paths', 'import_db', 'insight', 'io_workers', 'ledger_history',
   'ledger_tx_tables', 'max_subscriptions_per_connection', 'max_transactions', 'network_quorum', 'node_db',
   'node_size', 'path_search', 'path_search_fast', 'path_search_max', 'path_search_old', 'perf',
-  'port_grpc', 'prefetch_workers', 'reduce_relay', 'relational_db', 'relay_proposals', 'relay_validations', 'rpc_startup',
+  'port_grpc', 'prefetch_workers', 'reduce_relay', 'relational_db', 'relay_proposals', 'relay_validations',
   'shard_db', 'signing_support', 'sntp_servers', 'sqdb', 'sqlite', 'ssl_verify', 'ssl_verify_dir',
   'ssl_verify_file', 'sweep_interval', 'transaction_queue', 'validation_seed', 'validator_keys',
   'validator_key_revocation', 'validator_list_keys', 'validator_list_sites', 'validator_list_threshold',
@@ -785,6 +792,8 @@ function listIgnored(r: Reader, portsInUse: Set<string>): IgnoredStanza[] {
     }
   }
   ignored.push(...ignoredOverlayKeys(r.stanza('overlay')));
+  // Ports: those in use (with a [server], the ones it lists; else the short-form stanzas present).
+  ignored.push(...checkKeys(r.source, portsInUse));
   return ignored;
 }
 

@@ -170,6 +170,16 @@ export const TIMER_ROWS = [
     unit: 'count', min: 0, max: 100_000_000,
     doc: 'Charge added to an address when its peer is dropped, or a new connection refused, for its load; in charge units, so it adds a thirty-second of this to the balance (Resource feeDrop).',
   },
+  {
+    key: 'statusLogInterval', stanza: 'overlay', configKey: 'status_log_interval', default: 5 * MINUTE,
+    unit: 'ms', min: 0, max: DAY,
+    doc: 'Ours: log a one-line status (peers in/out, newest ledger, items relayed per second) at info this often; 0 turns it off.',
+  },
+  {
+    key: 'healthMinPeers', stanza: 'overlay', configKey: 'health_min_peers', default: 8,
+    unit: 'count', min: 1, max: 1000,
+    doc: 'GET /health answers 503 with fewer peers than this (and 500 with none); rippled warns at 7 peers or fewer (OverlayImpl::processHealth).',
+  },
   // Discovery ([peerfinder], our own stanza: rippled has these as constants)
   {
     key: 'endpointsInterval', stanza: 'peerfinder', configKey: 'endpoints_interval', default: 151 * SECOND,

@@ -14,7 +14,7 @@ const SECRET_KEY_BYTES = 32;
 const PUBLIC_KEY_BYTES = 33;
 const DIGEST_BYTES = 32;
 const ED25519_PREFIX = 0xed;
-const KEY_FILE_NAME = 'node-key.json';
+export const KEY_FILE_NAME = 'node-key.json';
 
 /** secp256k1 group order n. */
 const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

@@ -118,8 +118,9 @@ export interface ServerPort {
 /**
  * `admin`: the admin command (rippled's getServerInfo with human = true, admin = true).
  * `crawl`: the /crawl server section (human = false, admin = false; no hostid, admin ports left out).
+ * `state`: the server_state command (human = false, admin = true: numbers, no hostid, every port).
  */
-export type ServerInfoView = 'admin' | 'crawl';
+export type ServerInfoView = 'admin' | 'crawl' | 'state';
 
 /** rippled's LoadFeeTrack base, and the factor of a node under no load (lftNormalFee). */
 export const LOAD_BASE = 256;
@@ -143,15 +144,18 @@ export function buildServerInfo(
   view: ServerInfoView,
   env: ServerInfoEnv = { now: new Date(), hostid: hostname() },
 ): Record<string, unknown> {
-  const admin = view === 'admin';
+  const admin = view !== 'crawl';
+  const human = view === 'admin';
   const info: Record<string, unknown> = {};
-  if (admin) info.hostid = env.hostid;
+  if (human) info.hostid = env.hostid;
   if (base.server_domain) info.server_domain = base.server_domain;
   info.build_version = base.build_version;
   info.server_state = base.server_state;
   info.time = rippledTime(env.now);
   if (admin) {
-    info.validator_list = base.validator_list ?? validatorListSummary();
+    // Machine-readable, rippled gives the list's expiry in seconds, 0 when it has none.
+    if (human) info.validator_list = base.validator_list ?? validatorListSummary();
+    else info.validator_list_expires = 0;
     if (base.validation_quorum !== undefined) info.validation_quorum = base.validation_quorum;
     info.pubkey_validator = 'none';
   }
@@ -159,7 +163,7 @@ export function buildServerInfo(
   info.complete_ledgers = 'empty';
   info.peers = base.peers;
   if (base.network_id !== undefined) info.network_id = base.network_id;
-  if (admin) {
+  if (human) {
     // human form: the factor relative to the base, 1 when idle.
     info.load_factor = 1;
   } else {

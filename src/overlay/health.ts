@@ -1,35 +1,45 @@
 /**
- * GET /health the way rippled reports it: only metrics out of range are listed under "info";
- * 200 when healthy, 503 on a warning, 500 when critical. An overlay node holds no ledgers of its
- * own, so its ledger metric is the age of the newest validated ledger its peers reported.
+ * GET /health the way rippled reports it (OverlayImpl::processHealth): only metrics out of range
+ * are listed under "info"; 200 when healthy, 503 on a warning, 500 when critical.
+ *
+ * rippled's rules, and how they read for a relay that holds no ledger of its own:
+ * - peers: 0 is critical, fewer than 8 a warning. The 8 is `[overlay] health_min_peers` here, so
+ *   that a relay meant to have few peers (a private node behind its fixed peers) can be healthy.
+ * - validated_ledger: the age of the newest validated ledger; 7 s or more is a warning, 20 s or
+ *   more critical, none at all (-1) a warning. Ours is the newest ledger most of our peers have
+ *   accepted: fresh while the peers are tracking the network, stale when they are not.
+ * - server_state: rippled warns below "full", since a server that is not full cannot answer for
+ *   the ledger. A relay has no ledger to be full of: its "connected" with fresh peer ledgers is its
+ *   working state, so only "disconnected" (no peers) counts, as critical.
+ * - load_factor and amendment_blocked: a relay runs no transactions and has neither.
  */
 
 export interface HealthSource {
   peers(): unknown[];
   serverState(): string;
-  /** Seconds since a peer last reported an accepted ledger; undefined when none has. */
+  /** Seconds since the newest ledger most peers have accepted was reported; undefined when none. */
   ledgerAgeSeconds(): number | undefined;
   /** A validator list has expired: rippled is then UNL-blocked and held at "connected" at best. */
   validatorListExpired?(): boolean;
 }
 
+export interface HealthOptions {
+  /** Fewer peers than this (but some) is a warning. rippled: 8. */
+  minPeers?: number;
+}
+
+/** rippled warns at 7 peers or fewer. */
+export const DEFAULT_HEALTH_MIN_PEERS = 8;
+
 type Level = 0 | 1 | 2; // healthy, warning, critical
 
-export function buildHealth(source: HealthSource): { status: number; reason: string; body: { info: Record<string, unknown> } } {
+export function buildHealth(source: HealthSource, opts: HealthOptions = {}): { status: number; reason: string; body: { info: Record<string, unknown> } } {
+  const minPeers = opts.minPeers ?? DEFAULT_HEALTH_MIN_PEERS;
   const info: Record<string, unknown> = {};
   let level: Level = 0;
   const raise = (l: Level) => {
     if (l > level) level = l;
   };
-
-  const peers = source.peers().length;
-  if (peers === 0) {
-    info.peers = peers;
-    raise(2);
-  } else if (peers < 8) {
-    info.peers = peers;
-    raise(1);
-  }
 
   const age = source.ledgerAgeSeconds();
   if (age === undefined) {
@@ -40,6 +50,15 @@ export function buildHealth(source: HealthSource): { status: number; reason: str
     raise(2);
   } else if (age >= 7) {
     info.validated_ledger = age;
+    raise(1);
+  }
+
+  const peers = source.peers().length;
+  if (peers === 0) {
+    info.peers = peers;
+    raise(2);
+  } else if (peers < minPeers) {
+    info.peers = peers;
     raise(1);
   }
 

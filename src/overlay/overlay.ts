@@ -83,6 +83,8 @@ export interface OverlayTimers {
   /** Routed ledger requests, and max_unknown_time / max_diverged_time. */
   ledgerRequests: LedgerRequestLimits;
   discovery: DiscoveryTimers;
+  /** [overlay] health_min_peers: /health says 503 below this many peers (rippled: 8). */
+  healthMinPeers?: number;
 }
 
 export interface OverlayOptions {
@@ -145,6 +147,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   readonly startedAt = Date.now();
   /** Peers disconnected since start, and those of them dropped for resource use (server_info, metrics). */
   readonly disconnects = { total: 0, resources: 0 };
+  /** Items (transactions, proposals, validations, manifests) passed on since start, for the status log. */
+  readonly relayed = { items: 0 };
   readonly instanceCookie: bigint;
   readonly reservations: Reservations;
   /** Slots, fixed peers, Livecache, Bootcache and the dialling policy. */
@@ -262,7 +266,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         },
       );
       await this.listener.start();
-      this.log.info({ address: formatEndpoint(this.listener.address.host, this.listener.address.port), node: this.opts.identity.n9 }, 'peer port listening');
+      this.log.info({ address: formatEndpoint(this.listener.address.host, this.listener.address.port), pubkey_node: this.opts.identity.n9 }, 'peer port listening');
     }
     // Bootstrap addresses: [ips], or [ips_fixed] when [ips] is empty, as rippled seeds its Bootcache.
     const bootstrap = this.opts.ips.length ? this.opts.ips : this.opts.ipsFixed;
@@ -504,7 +508,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         throw new ConnectError(verdict === 'duplicate' ? 'duplicate' : 'slots-full', verdict === 'duplicate' ? 'already connected to this node' : 'outbound slots full');
       }
       info.fixed = slot.fixed;
-      this.log.info({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound peer connected');
+      // The 'peer connected' line (activate) is the one info line for this event.
+      this.log.debug({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound handshake done');
       const peer = this.activate(info, slot, est.socket, est.rest, consumer);
       this.emit('handshakeCompleted', 'out', (performance.now() - dialledAt) / 1000);
       consumer = undefined; // the peer holds it now
@@ -516,7 +521,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       const answered = kind === 'handshake' || kind === 'resource-limit' || kind === 'duplicate' || kind === 'slots-full';
       if (ip && !answered) this.peerFinder.onFailure({ ip, port });
       if (err instanceof ConnectError && kind === 'redirect') this.peerFinder.onRedirects(err.peerIps);
-      this.log.info({ address: `${host}:${port}`, why, reason: kind, err: (err as Error).message }, 'outbound connection failed');
+      // A fixed peer's failure gets its own line with the backoff (peerfinder-io): one line per event.
+      this.log[why === 'fixed' ? 'debug' : 'info']({ address: `${host}:${port}`, why, reason: kind, err: (err as Error).message }, 'outbound connection failed');
       throw err;
     } finally {
       consumer?.release();
@@ -562,18 +568,18 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.slots.delete(peer.id);
       const fixedLost = this.peerFinder.onClosed(slot);
       this.ledgerRequests.onPeerClosed(peer);
-      this.log.info({ peer: info.n9, direction: info.direction, reason: close.reason, detail: describeClose(close), uptime: peer.uptimeSeconds }, 'peer disconnected');
+      this.log.info({ peer: info.n9, direction: info.direction, reason: close.reason, detail: describeClose(close), uptime: peer.uptimeSeconds, fixed: info.fixed || undefined }, 'peer disconnected');
       this.disconnects.total++;
       if (close.reason === 'resource-limit') this.disconnects.resources++;
       this.emit('peerDisconnected', peer, close);
       if (!this.stopping) {
         for (const endpoint of fixedLost) {
           this.emit('fixedReconnect', endpoint);
-          this.log.info({ fixed: endpoint }, 'fixed peer lost, reconnecting');
+          this.log.debug({ fixed: endpoint }, 'fixed peer lost, reconnecting'); // 'peer disconnected' says fixed
         }
       }
     });
-    this.log.info({ peer: info.n9, direction: info.direction, remote: formatEndpoint(info.remoteIp, info.remotePort), version: info.version }, 'peer active');
+    this.log.info({ peer: info.n9, direction: info.direction, remote: formatEndpoint(info.remoteIp, info.remotePort), version: info.version }, 'peer connected');
     // Tell the new peer the newest ledger we know, so that it counts us as tracking.
     if (this.latestLedger) peer.send('STATUS_CHANGE', statusMessage(this.latestLedger));
     this.emit('peerConnected', peer);
@@ -632,6 +638,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       payload = encodeMessage('MANIFESTS', fresh);
     } else if (policy === 'hold') return;
     this.emit('relayItem', msg.name, 'relayed');
+    this.relayed.items++;
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     // A 64 MiB payload (accepted, as rippled does) fits only a compressed frame: none for the others.
     const framed: { plain?: Buffer | null; lz4?: Buffer | null } = {};
@@ -704,7 +711,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   }
 
   health(): { status: number; reason: string; body: object } {
-    return buildHealth(this);
+    return buildHealth(this, { minPeers: this.opts.timers.healthMinPeers });
   }
 
   /** True when a validator list has expired (rippled: UNL blocked). */

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { decodeNodePublic } from '../identity/node-key.js';
 import { describeJson, readJsonState, writeJsonAtomic } from '../identity/state-file.js';
 
+/** The file in the data directory that holds the table. */
+export const RESERVATIONS_FILE = 'peer-reservations.json';
+
 export interface Reservation {
   node: string;
   description?: string;
@@ -17,7 +20,7 @@ export class Reservations {
 
   /** With no data directory the table lives in memory only. */
   constructor(dataDir?: string) {
-    this.path = dataDir ? join(dataDir, 'peer-reservations.json') : undefined;
+    this.path = dataDir ? join(dataDir, RESERVATIONS_FILE) : undefined;
     if (this.path) {
       for (const r of readJsonState(this.path, [], parseReservations)) this.byKey.set(r.node, r);
     }
