@@ -88,7 +88,8 @@ describe('npm install -g of the tarball', () => {
       // got this far found it inside the installed package.
       await waitFor('the installed daemon to start', () => out.includes('"msg":"xrpl-overlay started"'), 30_000);
       expect(out).toContain(`"address":"${IP}:51235"`);
-      expect(out).toContain(`"dataDir":"${join(cwd, '.data', 'hub')}"`);
+      // State in the xrpl-overlay/ folder of the config's [database_path] (.data/hub).
+      expect(out).toContain(`"dataDir":"${join(cwd, '.data', 'hub', 'xrpl-overlay')}"`);
       // No reload (contrib/xrpl-overlay.service has no ExecReload): SIGHUP is logged, and the node goes on.
       child.kill('SIGHUP');
       await waitFor('the SIGHUP logged', () => out.includes('SIGHUP ignored'), 10_000);
