@@ -4,6 +4,7 @@
  * nodes through here.
  */
 import { ValidatorsHub } from './validators/hub.js';
+import { monitorService, type MonitorService } from './monitor/service.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -36,6 +37,8 @@ export interface Daemon {
   dataDir: string;
   /** The scheduled network crawl, when `[crawl_network]` is set. */
   networkCrawl?: ScheduledNetworkCrawl;
+  /** The validator monitor (src/monitor) and its history file. */
+  monitor: MonitorService;
   stop(): Promise<void>;
 }
 
@@ -128,10 +131,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   const identity = loadOrCreateNodeIdentity(dataDir, config.nodeSeed);
   const validators = new ValidatorsHub({ config: config.validators, dataDir, log });
-  const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir, validators, networkQuorum: config.validators.networkQuorum });
+  const monitor = monitorService({ hub: validators, dataDir, log });
+  const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir, validators, monitor: monitor.monitor, networkQuorum: config.validators.networkQuorum });
   validators.attach(() => overlay.peers());
   await overlay.start();
   validators.start();
+  monitor.start();
   let admin: AdminService | undefined;
   const networkCrawl = config.crawlNetwork && scheduledCrawl(config, overlay, dataDir, log);
   let stopping: Promise<void> | undefined;
@@ -140,6 +145,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await networkCrawl?.stop();
       await admin?.close();
       await overlay.stop();
+      monitor.stop();
     })());
   try {
     admin = await AdminService.start({ config, overlay, log, onStop: opts.onStopCommand ?? (() => void stop()), ...(networkCrawl && { networkMap: networkCrawl }) });
@@ -149,7 +155,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   networkCrawl?.start();
   log.info({ node: identity.n9, dataDir, version: VERSION }, 'xrpl-overlay started');
-  return { config, identity, overlay, admin, dataDir, stop, ...(networkCrawl && { networkCrawl }) };
+  return { config, identity, overlay, admin, dataDir, monitor, stop, ...(networkCrawl && { networkCrawl }) };
 }
 
 /** `[crawl_network]`: seeds as configured, else this node's own peer port (our /crawl lists our public peers). */
