@@ -31,6 +31,16 @@ export function formatMonitor(r: CommandResult | Row): string {
   out.push(vl ? `validated ledger ${vl.ledger_index} ${vl.ledger_hash} (quorum ${vl.quorum}, ${vl.validators.length} validations, ${vl.age}s ago)` : 'no validated ledger yet (no quorum of trusted validations)');
   out.push(`quorum ${str(r.validation_quorum)}; ${str(r.trusted_count)} trusted`, '');
   out.push(rows.length ? table(['MASTER KEY', 'TRUSTED', 'LAST SEQ', 'AGREES', '256 LEDGERS', '1H', '24H', 'MISSED', 'DISAGREED', 'SEEN', 'VERSION', 'VOTES', 'DOMAIN'], rows) : 'no validations seen');
+  const faults = ((r.validators as Row[] | undefined) ?? []).filter((v) => v.missed_ledgers?.length || v.disagreed_ledgers?.length);
+  if (faults.length) {
+    out.push('', 'in the last 256 validated ledgers:');
+    for (const v of faults) {
+      const parts = [];
+      if (v.missed_ledgers.length) parts.push(`missed ${v.missed_ledgers.join(', ')}`);
+      if (v.disagreed_ledgers.length) parts.push(`validated another ledger at ${v.disagreed_ledgers.join(', ')}`);
+      out.push(`  ${v.master_key}: ${parts.join('; ')}`);
+    }
+  }
   const amendments = (r.amendments as Row[] | undefined) ?? [];
   if (amendments.length) {
     out.push('', table(['AMENDMENT', 'VOTES', 'SHARE', '80 %'], amendments.map((a) => [String(a.amendment), `${a.votes}/${a.of}`, `${(a.share * 100).toFixed(1)}%`, a.majority ? 'yes' : 'no'])));

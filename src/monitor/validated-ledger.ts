@@ -58,9 +58,12 @@ export class ValidatedLedgerTally {
    * this one makes a quorum for a ledger newer than ours, else undefined.
    */
   add(master: string, seq: number, hash: string): ValidatedLedger | undefined {
-    const base = this.current?.seq ?? 0;
+    // A validated ledger older than rippled's validation wall (5 min) no longer holds lower sequences
+    // back: after a long outage, a restart from an old history file or a network reset, the quorum decides.
+    const fresh = this.current && this.opts.now() - this.current.at < VALIDATION_CURRENT_WALL * 1000;
+    const base = fresh ? this.current!.seq : 0;
     if (seq <= base) return undefined;
-    if (this.current && seq > base + this.window) {
+    if (fresh && seq > base + this.window) {
       // Far ahead of us: a validator list or clock problem, or we fell behind. Count it, bounded.
       this.prune(seq - this.window);
     }
