@@ -131,7 +131,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   const identity = loadOrCreateNodeIdentity(dataDir, config.nodeSeed);
   const validators = new ValidatorsHub({ config: config.validators, dataDir, log });
-  const monitor = monitorService({ hub: validators, dataDir, log });
+  const monitor = monitorService({ hub: validators, dataDir, log, settings: config.validatorMonitor });
   const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir, validators, monitor: monitor.monitor, networkQuorum: config.validators.networkQuorum });
   validators.attach(() => overlay.peers());
   await overlay.start();

@@ -39,6 +39,8 @@ export interface OverlayNodeOptions {
   /** [overlay] and [peerfinder] keys, as in the file (seconds for timers). */
   overlay?: Record<string, string | number>;
   peerfinder?: Record<string, string | number>;
+  /** [validator_monitor] keys: settle_time, untrusted_active_time, save_interval (seconds), max_validators. */
+  validatorMonitor?: Partial<Record<'settle_time' | 'untrusted_active_time' | 'max_validators' | 'save_interval', number>>;
   /** Any further stanzas, as config text. */
   extraConfig?: string;
   /** Where the node key and state files live ([database_path]). */
@@ -122,6 +124,7 @@ function configText(o: OverlayNodeOptions): string {
   if (o.compression !== undefined) stanza('compression', [o.compression ? 1 : 0]);
   if (o.overlay) stanza('overlay', Object.entries(o.overlay).map(([k, v]) => `${k} = ${v}`));
   if (o.peerfinder) stanza('peerfinder', Object.entries(o.peerfinder).map(([k, v]) => `${k} = ${v}`));
+  if (o.validatorMonitor) stanza('validator_monitor', Object.entries(o.validatorMonitor).map(([k, v]) => `${k} = ${v}`));
   if (o.extraConfig) lines.push(o.extraConfig);
   return lines.join('\n');
 }

@@ -13,6 +13,7 @@ import { decodeNodePublic, decodeSeed } from 'ripple-address-codec';
 import { ConfigError, parseStanzas, type Stanza, type StanzaFile, type StanzaLine } from './stanzas.js';
 import { readTimers, timerConfigKeys, type Timers } from './timers.js';
 import { type CrawlNetworkConfig, readCrawlNetwork } from './crawl-network.js';
+import { readValidatorMonitor, type ValidatorMonitorConfig } from './validator-monitor.js';
 import { readValidatorsConfig, VALIDATOR_STANZAS, type ValidatorsConfig } from './validators.js';
 
 export { ConfigError } from './stanzas.js';
@@ -143,6 +144,8 @@ export interface Config {
   crawlNetwork?: CrawlNetworkConfig;
   /** The validator stanzas (config/validators.ts). */
   validators: ValidatorsConfig;
+  /** `[validator_monitor]` (ours): the monitor's timers and limits. */
+  validatorMonitor: ValidatorMonitorConfig;
   ignored: IgnoredStanza[];
 }
 
@@ -171,6 +174,7 @@ export function parseConfig(text: string, file = 'rippled.cfg'): Config {
     reduceRelay: readReduceRelay(r),
     timers,
     validators: readValidatorsConfig(r.source),
+    validatorMonitor: readValidatorMonitor(r.source),
     ignored: [],
   };
   setIfDefined(config, 'adminWs', ports.find((p) => p.name === 'port_ws_admin_local'));
@@ -784,7 +788,7 @@ const USED_STANZAS = new Set([
   'server', 'ips', 'ips_fixed', 'peer_private', 'peers_max', 'peers_in_max', 'peers_out_max',
   'node_seed', 'network_id', 'server_domain', 'cluster_nodes', 'crawl', 'overlay', 'compression',
   'ledger_replay', 'reduce_relay', 'database_path', 'debug_logfile', 'vl', 'hashrouter', 'peerfinder',
-  'crawl_network',
+  'crawl_network', 'validator_monitor',
 ]);
 
 /** Stanzas rippled reads (xrpl/config/Constants.h and older releases) that an overlay node has no use for. */

@@ -14,8 +14,22 @@ export interface MonitorService {
   stop(): void;
 }
 
-export function monitorService(o: { hub: ValidatorsHub; dataDir?: string; log: Logger; now?: () => number; saveIntervalMs?: number }): MonitorService {
-  const monitor = new ValidatorMonitor({ directory: hubDirectory(o.hub), ...(o.now ? { now: o.now } : {}) });
+export interface MonitorSettings {
+  settleMs: number;
+  untrustedActiveMs: number;
+  maxValidators: number;
+  saveIntervalMs: number;
+}
+
+export function monitorService(o: { hub: ValidatorsHub; dataDir?: string; log: Logger; settings: MonitorSettings; now?: () => number }): MonitorService {
+  const s = o.settings;
+  const monitor = new ValidatorMonitor({
+    directory: hubDirectory(o.hub),
+    settleMs: s.settleMs,
+    untrustedActiveMs: s.untrustedActiveMs,
+    maxValidators: s.maxValidators,
+    ...(o.now ? { now: o.now } : {}),
+  });
   const file = o.dataDir ? path.join(o.dataDir, HISTORY_FILE) : undefined;
   if (file) {
     const r = loadHistory(file, monitor);
@@ -37,7 +51,7 @@ export function monitorService(o: { hub: ValidatorsHub; dataDir?: string; log: L
     start() {
       timer = setInterval(() => monitor.tick(), 1000);
       timer.unref();
-      saveTimer = setInterval(save, o.saveIntervalMs ?? 60_000);
+      saveTimer = setInterval(save, s.saveIntervalMs);
       saveTimer.unref();
     },
     stop() {
