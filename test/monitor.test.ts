@@ -179,4 +179,26 @@ describe('validator monitor', () => {
     expect(serverVersionText(String(v255.expect.fields.ServerVersion))).toBe('3.1.2');
     expect(s.master_key).toBeUndefined();
   });
+
+  it('keeps memory bounded: at most max_validators followed, tallies within 256 sequences', () => {
+    let nowMs = Date.UTC(2026, 0, 1);
+    const vals = Array.from({ length: 2 }, () => new TestValidator(TestKey.random()));
+    const m = new ValidatorMonitor({ directory: directory(vals, 2), now: () => nowMs, maxValidators: 3 });
+    const t = () => Math.floor(nowMs / 1000) - RIPPLE_EPOCH;
+    const h = (s: number) => up(sha512Half(Buffer.from(`L${s}`)));
+    for (const v of vals) m.onValidation(v.validation({ Flags: 0x80000001, LedgerSequence: 5, SigningTime: t(), LedgerHash: h(5) }));
+    // Ten untrusted validators (no manifest known: followed by signing key): only the newest fits beside the two trusted.
+    const strangers = Array.from({ length: 10 }, () => new TestValidator(TestKey.random()));
+    for (const s of strangers) {
+      nowMs += 1000;
+      m.onValidation(s.validation({ Flags: 0x80000001, LedgerSequence: 6, SigningTime: t(), LedgerHash: h(6) }));
+    }
+    expect(m.states().map((s) => s.masterHex).sort()).toEqual([...vals.map((v) => v.master.hex), strangers[9]!.signingKey.hex].sort());
+    // A trusted validator sending a thousand different future sequences: the tally keeps 256.
+    for (let s = 7; s < 1007; s++) m.onValidation(vals[0]!.validation({ Flags: 0x80000001, LedgerSequence: s, SigningTime: t(), LedgerHash: h(s) }));
+    expect(m.tally.size).toBeLessThanOrEqual(256);
+    expect(m.validated!.seq).toBe(5);
+    // Its per-sequence memory is bounded too (512 recent sequences).
+    expect(m.states().find((s) => s.masterHex === vals[0]!.master.hex)!.recent.size).toBe(512);
+  });
 });
