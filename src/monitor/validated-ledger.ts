@@ -63,10 +63,9 @@ export class ValidatedLedgerTally {
     const fresh = this.current && this.opts.now() - this.current.at < VALIDATION_CURRENT_WALL * 1000;
     const base = fresh ? this.current!.seq : 0;
     if (seq <= base) return undefined;
-    if (fresh && seq > base + this.window) {
-      // Far ahead of us: a validator list or clock problem, or we fell behind. Count it, bounded.
-      this.prune(seq - this.window);
-    }
+    // Far ahead of a fresh validated ledger: not a ledger the network is about to validate; not counted,
+    // so the tallies stay within `window` sequences.
+    if (fresh && seq > base + this.window) return undefined;
     let hashes = this.bySeq.get(seq);
     if (!hashes) this.bySeq.set(seq, (hashes = new Map()));
     // One validation per validator per sequence: a second, different hash for the same sequence
@@ -75,6 +74,7 @@ export class ValidatedLedgerTally {
     let set = hashes.get(hash);
     if (!set) hashes.set(hash, (set = new Set()));
     set.add(master);
+    if (this.bySeq.size > this.window) this.prune(0);
     const quorum = this.opts.quorum();
     if (set.size < quorum) return undefined;
     this.current = { seq, hash, at: this.opts.now(), validators: [...set].sort(), quorum };
