@@ -74,7 +74,7 @@ export interface ProposalEvent {
 export interface TransactionEvent {
   /** The transaction id (SHA-512Half of 'TXN\0' and the blob), hex. */
   hash: string;
-  /** ripple-binary-codec's JSON of the transaction (amounts as strings), when it decodes. */
+  /** ripple-binary-codec's JSON of the transaction (amounts as strings), when it decodes and is at most 64 KiB. */
   tx?: Record<string, unknown>;
   raw: Buffer;
 }
@@ -242,7 +242,8 @@ export class OverlayNode extends EventEmitter<OverlayNodeEvents> {
       const hash = createHash('sha512').update(Buffer.from('54584e00', 'hex')).update(raw).digest().subarray(0, 32);
       const e: TransactionEvent = { hash: hex(hash), raw: Buffer.from(raw) };
       try {
-        e.tx = decodeTx(raw);
+        // ripple-binary-codec's decoder copies the rest of the buffer at every field: big blobs keep only hash and bytes.
+        if (raw.length <= MAX_DECODED_TX_BYTES) e.tx = decodeTx(raw);
       } catch {
         /* an undecodable blob still has its hash and bytes */
       }
@@ -268,6 +269,9 @@ export class OverlayNode extends EventEmitter<OverlayNodeEvents> {
     if (!first || trusted.length) this.emit('validatorListUpdated', { trusted, quorum: hub.list.quorum });
   }
 }
+
+/** Transactions up to this size are decoded for the `transaction` event (a payment is ~200 bytes). */
+export const MAX_DECODED_TX_BYTES = 64 * 1024;
 
 function decodeTx(raw: Uint8Array): Record<string, unknown> {
   return decode(Buffer.from(raw).toString('hex')) as Record<string, unknown>;

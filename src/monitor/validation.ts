@@ -50,8 +50,15 @@ const u64 = (v: unknown): string | undefined => (typeof v === 'string' && /^[0-9
 const drops = (v: unknown): string | undefined => (typeof v === 'string' && /^\d+$/.test(v) ? v : typeof v === 'number' ? String(v) : undefined);
 const hex256 = (v: unknown): string | undefined => (typeof v === 'string' && /^[0-9A-Fa-f]{64}$/.test(v) ? v.toUpperCase() : undefined);
 
-/** Reads a serialized STValidation; undefined when it is not one. */
+/**
+ * Larger validations are not decoded: real ones are a few hundred bytes (a vote for 100 amendments is
+ * 3.2 KB), and ripple-binary-codec's decoder copies the rest of the buffer at every field.
+ */
+export const MAX_DECODED_VALIDATION_BYTES = 16 * 1024;
+
+/** Reads a serialized STValidation; undefined when it is not one (or is over MAX_DECODED_VALIDATION_BYTES). */
 export function decodeValidation(raw: Uint8Array): Validation | undefined {
+  if (raw.length > MAX_DECODED_VALIDATION_BYTES) return undefined;
   let f: Record<string, unknown>;
   try {
     f = decode(Buffer.from(raw).toString('hex')) as Record<string, unknown>;
