@@ -95,3 +95,14 @@ describe('OverlayNode', () => {
     expect(n.listenerCount('transaction')).toBe(0);
   });
 });
+
+describe('the README example', () => {
+  it('is examples/validated-ledgers.ts, word for word (test/monitor-wire.test.ts runs that file)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const file = readFileSync(new URL('../examples/validated-ledgers.ts', import.meta.url), 'utf8');
+    expect(readme).toContain('```ts\n' + file + '```');
+    expect(file).toContain("from 'xrpl-overlay'");
+    expect(file.split('\n').length).toBeLessThanOrEqual(26);
+  });
+});
