@@ -26,6 +26,8 @@ describe('GET /metrics', () => {
     await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: 5005 }) });
     const families = await scrape();
     expect([...families.keys()].sort()).toEqual([
+      'xrpl_overlay_amendment_majority',
+      'xrpl_overlay_amendment_vote_share',
       'xrpl_overlay_bytes_total',
       'xrpl_overlay_fixed_peer_reconnects_total',
       'xrpl_overlay_handshake_failures_total',
@@ -38,7 +40,10 @@ describe('GET /metrics', () => {
       'xrpl_overlay_trusted_validators',
       'xrpl_overlay_untrusted_held_back_total',
       'xrpl_overlay_uptime_seconds',
+      'xrpl_overlay_validated_ledger_seq',
       'xrpl_overlay_validation_quorum',
+      'xrpl_overlay_validator_agreement',
+      'xrpl_overlay_validator_last_seen_seconds',
     ]);
     for (const [name, f] of families) {
       expect(f.help, name).toBeTruthy();
