@@ -14,9 +14,10 @@ import WebSocket from 'ws';
 import { OverlayNode } from 'xrpl-overlay';
 import { printValidatedLedgers } from '../examples/validated-ledgers.js';
 import { runCommand } from '../src/admin/handlers.js';
-import { formatMonitor } from '../src/admin/monitor-watch.js';
+import { formatMonitor, watchValidators } from '../src/admin/monitor-watch.js';
+import { PassThrough } from 'node:stream';
 import type { Peer } from '../src/peer/peer.js';
-import { FAST_OVERLAY, FAST_PEERFINDER, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { FAST_OVERLAY, FAST_PEERFINDER, httpsGet, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { LedgerChain, netNow, sha512Half, TestKey, TestValidator } from './support/validators.js';
 
 const NET = '127.0.113';
@@ -25,6 +26,7 @@ const AMEND_A = up(sha512Half(Buffer.from('amendment A')));
 const AMEND_B = up(sha512Half(Buffer.from('amendment B')));
 const kv = (lines: string[]) => Object.fromEntries(lines.map((l) => l.split(' = ') as [string, string]));
 
+const ADMIN = `[port_ws_admin_local]\nip = ${NET}.1\nport = 51240\nprotocol = ws\nadmin = ${NET}.1\n\n[port_rpc_admin_local]\nip = ${NET}.1\nport = 51241\nprotocol = http\nadmin = 127.0.0.1,${NET}.1`;
 let node: OverlayNode | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'monitor-wire-'));
 afterAll(async () => {
@@ -40,7 +42,7 @@ describe('validator monitor on the wire', () => {
     const printed: string[] = [];
     // The README example, run as written, with this test's addresses.
     node = await printValidatedLedgers(
-      { peerPort: { ip: `${NET}.1`, port: 51235 }, dataDir, validators: keys, overlay: kv(FAST_OVERLAY), peerfinder: kv(FAST_PEERFINDER), extraConfig: `[port_ws_admin_local]\nip = ${NET}.1\nport = 51240\nprotocol = ws\nadmin = ${NET}.1` },
+      { peerPort: { ip: `${NET}.1`, port: 51235 }, dataDir, validators: keys, overlay: kv(FAST_OVERLAY), peerfinder: kv(FAST_PEERFINDER), extraConfig: ADMIN },
       (line) => printed.push(line),
     );
     const lib: { validation: number; manifest: number; amendment: string[] } = { validation: 0, manifest: 0, amendment: [] };
@@ -131,6 +133,24 @@ describe('validator monitor on the wire', () => {
     expect(metrics).toContain(`xrpl_overlay_validator_agreement{master_key="${keys[3]}",window="256"} 0.78571`);
     expect(metrics).toContain(`xrpl_overlay_amendment_majority{amendment="${AMEND_A}"} 1`);
     expect(metrics).toContain('xrpl_overlay_validated_ledger_seq 266');
+
+    // /health: the validated ledger is fresh, so it is not among the metrics out of range.
+    const health = await httpsGet(`${NET}.1`, 51235, '/health');
+    expect(JSON.parse(health.body).info.validated_ledger).toBeUndefined();
+
+    // validators --watch, one redraw, against M's admin port.
+    const conf = join(dataDir, 'cli.cfg');
+    writeFileSync(conf, ADMIN);
+    const screen = new PassThrough();
+    let drawn = '';
+    const stop = new AbortController();
+    screen.on('data', (c) => {
+      drawn += String(c);
+      stop.abort();
+    });
+    expect(await watchValidators(conf, ['0.1'], screen, stop.signal)).toBe(0);
+    expect(drawn).toContain('validated ledger 266 ');
+    expect(drawn).toContain(`  ${keys[4]}: validated another ledger at 259, 260\n`);
 
     const table = formatMonitor(j);
     expect(table).toContain(`  ${keys[3]}: missed 254, 255, 256\n`);

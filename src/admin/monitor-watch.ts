@@ -48,8 +48,8 @@ export function formatMonitor(r: CommandResult | Row): string {
   return out.join('\n');
 }
 
-/** Redraws every `seconds` (default 2) until interrupted; returns the exit code. */
-export async function watchValidators(conf: string | undefined, args: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+/** Redraws every `seconds` (default 2) until Ctrl-C (or `signal`); returns the exit code. */
+export async function watchValidators(conf: string | undefined, args: string[], out: NodeJS.WritableStream = process.stdout, signal?: AbortSignal): Promise<number> {
   const seconds = args.length ? Number(args[0]) : 2;
   if (!(seconds > 0) || args.length > 1) {
     process.stderr.write('usage: xrpl-overlay validators --watch [SECONDS]\n');
@@ -62,16 +62,22 @@ export async function watchValidators(conf: string | undefined, args: string[], 
     process.stderr.write(`xrpl-overlay: ${(err as Error).message}\n`);
     return 1;
   }
-  let stop = false;
-  process.once('SIGINT', () => (stop = true));
-  while (!stop) {
+  const ctrlC = new AbortController();
+  const stopSignal = signal ?? ctrlC.signal;
+  const onSigint = () => ctrlC.abort();
+  if (!signal) process.once('SIGINT', onSigint);
+  while (!stopSignal.aborted) {
     try {
       const r = await sendCommand(endpoint, 'validator_monitor', {});
       out.write(`\x1b[2J\x1b[H${r.status === 'success' ? formatMonitor(r) : `validator_monitor: ${str(r.error_message ?? r.error)}`}\n`);
     } catch (err) {
       out.write(`\x1b[2J\x1b[Hxrpl-overlay: ${(err as Error).message}\n`);
     }
-    await new Promise((res) => setTimeout(res, seconds * 1000));
+    await new Promise<void>((res) => {
+      const t = setTimeout(res, seconds * 1000);
+      stopSignal.addEventListener('abort', () => (clearTimeout(t), res()), { once: true });
+    });
   }
+  process.off('SIGINT', onSigint);
   return 0;
 }

@@ -785,7 +785,14 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       if (!kept.payload) return;
       payload = kept.payload;
     }
-    if (msg.name === 'VALIDATION') this.opts.monitor?.onValidation(msg.message.validation);
+    if (msg.name === 'VALIDATION' && this.opts.monitor) {
+      try {
+        this.opts.monitor.onValidation(msg.message.validation);
+      } catch (err) {
+        // The monitor reports; it must never stop relay.
+        this.log.debug({ peer: from.info.n9, err: (err as Error).message }, 'validation not monitored');
+      }
+    }
     this.emit('verifiedItem', from, msg, payload);
     if (hub && msg.name === 'MANIFESTS') {
       // rippled relays only the manifests that changed what it knows, in a message of their own.
