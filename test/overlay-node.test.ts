@@ -106,3 +106,17 @@ describe('the README example', () => {
     expect(file.split('\n').length).toBeLessThanOrEqual(26);
   });
 });
+
+describe('the package entry', () => {
+  it('package.json exports dist/index.js with its types, ESM (.ci/run builds it and imports it by name)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(pkg.type).toBe('module');
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
+    expect(pkg.scripts.docs).toBe('typedoc --out docs/api src/index.ts');
+    expect(pkg.devDependencies.typedoc).toBeDefined();
+    const entry = await import('xrpl-overlay');
+    expect(typeof entry.OverlayNode).toBe('function');
+    expect(typeof entry.decodeValidation).toBe('function');
+  });
+});
