@@ -45,7 +45,7 @@ describe('OverlayNode', () => {
     })();
 
     const sender = await startNode({ ip: `${NET}.21`, extra: `[peer_private]\n1\n[ips_fixed]\n${NET}.20 51235` });
-    await waitFor('S connected', () => connected.length === 1);
+    await waitFor('S connected, on both sides', () => connected.length === 1 && sender.overlay.peers().length === 1);
     expect(connected).toEqual([`${sender.identity.n9} in`]);
     const toN = sender.overlay.peers()[0]!;
 
