@@ -120,3 +120,16 @@ describe('the package entry', () => {
     expect(typeof entry.decodeValidation).toBe('function');
   });
 });
+
+describe('OverlayNode options', () => {
+  it('are read by the config parser: a bad value is a ConfigError naming the stanza, before anything opens', async () => {
+    const { ConfigError } = await import('xrpl-overlay');
+    const n = new OverlayNode({ peerPort: { ip: `${NET}.30`, port: 51235 }, networkId: 'nowhere', dataDir });
+    const err = await n.start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/^OverlayNodeOptions:\d+: \[network_id\]/);
+    expect(n.address).toBeUndefined();
+    const m = new OverlayNode({ peerPort: { ip: `${NET}.30`, port: 51235 }, validatorMonitor: { settle_time: 0 }, dataDir });
+    expect(String(await m.start().catch((e: unknown) => e))).toContain('[validator_monitor]: settle_time: expected a number of seconds from 0.1 to 3600');
+  });
+});
