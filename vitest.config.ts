@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The package entry, as a program importing 'xrpl-overlay' sees it (package.json exports → dist/index.js, built from this).
+  resolve: { alias: { 'xrpl-overlay': new URL('./src/index.ts', import.meta.url).pathname } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

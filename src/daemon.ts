@@ -4,6 +4,7 @@
  * nodes through here.
  */
 import { resolve } from 'node:path';
+import { monitorService, type MonitorService } from './monitor/service.js';
 import type { Logger } from 'pino';
 import { AdminService } from './admin/server.js';
 import { type Config, ConfigError, servedPorts, slotLimits } from './config/config.js';
@@ -41,6 +42,8 @@ export interface Daemon {
   dataDir: string;
   /** The scheduled network crawl, when `[crawl_network]` is set. */
   networkCrawl?: ScheduledNetworkCrawl;
+  /** The validator monitor (src/monitor) and its history file. */
+  monitor: MonitorService;
   stop(): Promise<void>;
 }
 
@@ -139,7 +142,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const dataDir = dir.path;
   const identity = loadOrCreateNodeIdentity(dataDir, config.nodeSeed);
   const validators = new ValidatorsHub({ config: config.validators, dataDir, log });
-  const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir, validators, networkQuorum: config.validators.networkQuorum });
+  const monitor = monitorService({ hub: validators, dataDir, log, settings: config.validatorMonitor });
+  const overlay = new Overlay({ ...overlayOptions(config, identity, log), dataDir, validators, monitor: monitor.monitor, networkQuorum: config.validators.networkQuorum });
   validators.attach(() => overlay.peers());
   try {
     await overlay.start();
@@ -150,6 +154,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     throw err;
   }
   validators.start();
+  monitor.start();
   let admin: AdminService | undefined;
   const networkCrawl = config.crawlNetwork && scheduledCrawl(config, overlay, dataDir, log);
   let stopping: Promise<void> | undefined;
@@ -160,6 +165,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await networkCrawl?.stop();
       await admin?.close();
       await overlay.stop();
+      monitor.stop();
     })());
   try {
     admin = await AdminService.start({
@@ -179,7 +185,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   networkCrawl?.start();
   stopStatus = startStatusLog(overlay, log, config.timers.statusLogInterval);
   log.info({ pubkey_node: identity.n9, dataDir, version: VERSION }, 'xrpl-overlay started');
-  return { config, identity, overlay, admin, dataDir, stop, ...(networkCrawl && { networkCrawl }) };
+  return { config, identity, overlay, admin, dataDir, monitor, stop, ...(networkCrawl && { networkCrawl }) };
 }
 
 /** `[crawl_network]`: seeds as configured, else this node's own peer port (our /crawl lists our public peers). */

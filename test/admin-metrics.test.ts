@@ -27,6 +27,8 @@ describe('GET /metrics', () => {
     const families = await scrape();
     const ours = [...families.keys()].filter((n) => n.startsWith('xrpl_overlay_'));
     expect(ours.sort()).toEqual([
+      'xrpl_overlay_amendment_majority',
+      'xrpl_overlay_amendment_vote_share',
       'xrpl_overlay_build_info',
       'xrpl_overlay_bytes_total',
       'xrpl_overlay_fixed_peer_reconnects_total',
@@ -44,7 +46,10 @@ describe('GET /metrics', () => {
       'xrpl_overlay_trusted_validators',
       'xrpl_overlay_untrusted_held_back_total',
       'xrpl_overlay_uptime_seconds',
+      'xrpl_overlay_validated_ledger_seq',
       'xrpl_overlay_validation_quorum',
+      'xrpl_overlay_validator_agreement',
+      'xrpl_overlay_validator_last_seen_seconds',
     ]);
     // The rest are prom-client's process and Node.js families, which stock dashboards query by these names.
     for (const n of families.keys()) if (!ours.includes(n)) expect(n, n).toMatch(/^(process|nodejs)_/);

@@ -18,6 +18,7 @@ import {
   formatServerInfo,
 } from './format.js';
 import { formatManifest, formatValidators } from './format-validators.js';
+import { formatMonitor, watchValidators } from './monitor-watch.js';
 
 interface CommandSpec {
   usage: string;
@@ -78,7 +79,8 @@ const SPECS: Record<string, CommandSpec> = {
     format: (r, p) => formatLogLevel(r, p.severity as string | undefined),
   },
   stop: { usage: 'stop', summary: 'stop the node', params: noArgs('stop'), format: message },
-  validators: { usage: 'validators', summary: 'the validators listed and trusted, the quorum and the lists', params: noArgs('validators'), format: formatValidators },
+  validator_monitor: { usage: 'validator_monitor', summary: 'the validator monitor: validated ledger, agreement, votes (validators --watch redraws it)', params: noArgs('validator_monitor'), format: formatMonitor },
+  validators: { usage: 'validators [--watch [SECONDS]]', summary: 'the validators listed and trusted, the quorum and the lists', params: noArgs('validators'), format: formatValidators },
   manifest: {
     usage: 'manifest PUBLIC_KEY',
     summary: 'the manifest of a validator (master or ephemeral n9… key)',
@@ -142,6 +144,7 @@ function displayFor(wide: boolean): Display {
 }
 
 export async function runAdminCommand(command: string, args: string[], opts: { conf?: string; json: boolean; wide?: boolean }, io: CliOutput = PROCESS_OUTPUT): Promise<number> {
+  if (command === 'validators' && args[0] === '--watch') return watchValidators(opts.conf, args.slice(1));
   const spec = Object.hasOwn(SPECS, command) ? SPECS[command] : undefined;
   if (!spec && command !== 'metrics') {
     io.err(`xrpl-overlay: unknown command '${command}'\n${adminUsage()}`);

@@ -20,6 +20,7 @@ import { NodeStatus } from '../protocol/messages.js';
 import { expectedField, invalidField, missingField, rpcError } from './errors.js';
 import type { PeerWatch } from './peer-watch.js';
 import { hubOf, manifestCommand } from './validator-commands.js';
+import { VALIDATIONS_STREAM, validatorMonitorCommand } from './monitor-commands.js';
 import { unlListJson, validatorListSitesJson, validatorsJson } from '../validators/reports.js';
 
 export type Params = Record<string, unknown>;
@@ -75,6 +76,7 @@ const HANDLERS: Record<string, Handler> = {
   validator_list_sites: (ctx) => validatorListSitesJson(hubOf(ctx)),
   unl_list: (ctx) => unlListJson(hubOf(ctx)),
   manifest: (ctx, params) => manifestCommand(hubOf(ctx), params),
+  validator_monitor: (ctx) => validatorMonitorCommand(ctx),
   subscribe: (_ctx, params, session) => subscription(params, session, true),
   unsubscribe: (_ctx, params, session) => subscription(params, session, false),
 };
@@ -305,7 +307,7 @@ function subscription(params: Params, session: CommandSession, subscribe: boolea
   const streams = params.streams;
   if (!Array.isArray(streams)) throw rpcError('invalidParams');
   for (const s of streams) {
-    if (s !== PEER_STATUS_STREAM) throw rpcError('malformedStream');
+    if (s !== PEER_STATUS_STREAM && s !== VALIDATIONS_STREAM) throw rpcError('malformedStream');
   }
   for (const s of streams as string[]) {
     if (subscribe) session.streams.add(s);

@@ -14,6 +14,7 @@ import { Charge, type ChargeKind } from '../peer/resource.js';
 import { VERSION } from '../version.js';
 import { type LedgerInfoKind, LEDGER_INFO_KINDS } from '../overlay/ledger-requests.js';
 import { registerValidatorMetrics } from './validator-metrics.js';
+import { registerMonitorMetrics } from './monitor-commands.js';
 
 export type MetricType = 'counter' | 'gauge';
 
@@ -281,5 +282,6 @@ export class OverlayMetrics {
       collect: () => [{ value: lr.unknownCookie }],
     });
     if (this.overlay.opts.validators) registerValidatorMetrics(r, this.overlay.opts.validators);
+    if (this.overlay.opts.monitor) registerMonitorMetrics(r, this.overlay.opts.monitor);
   }
 }

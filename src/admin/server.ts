@@ -26,6 +26,7 @@ import { formatEndpoint } from '../protocol/address.js';
 import { NodeEvent, NodeStatus } from '../protocol/messages.js';
 import { AllowList } from './allow-list.js';
 import { RPC_ERRORS, RpcError, type RpcErrorFields } from './errors.js';
+import { publishValidations, VALIDATIONS_STREAM } from './monitor-commands.js';
 import { type AdminContext, type CommandSession, DEFAULT_API_VERSION, type Params, PEER_STATUS_STREAM, type Result, runCommand } from './handlers.js';
 import { METRICS_CONTENT_TYPE, type MetricsRegistry, OverlayMetrics } from './metrics.js';
 import { PeerWatch } from './peer-watch.js';
@@ -84,7 +85,9 @@ export class AdminService {
     o.on('peerConnected', onConnected);
     o.on('peerDisconnected', onDisconnected);
     o.on('peerStatus', onStatus);
+    const offValidations = o.opts.monitor ? publishValidations(o.opts.monitor, o.opts.networkId, (e) => this.ports.forEach((p) => p.publish(VALIDATIONS_STREAM, e))) : () => {};
     this.detach = () => {
+      offValidations();
       o.off('peerConnected', onConnected);
       o.off('peerDisconnected', onDisconnected);
       o.off('peerStatus', onStatus);

@@ -15,6 +15,7 @@ import { checkKeys } from './known-keys.js';
 import { readRpcStartup, type StartupCommand } from './rpc-startup.js';
 import { readTimers, timerConfigKeys, type Timers } from './timers.js';
 import { type CrawlNetworkConfig, readCrawlNetwork } from './crawl-network.js';
+import { readValidatorMonitor, type ValidatorMonitorConfig } from './validator-monitor.js';
 import { readValidatorsConfig, VALIDATOR_STANZAS, type ValidatorsConfig } from './validators.js';
 
 export { ConfigError } from './stanzas.js';
@@ -137,6 +138,8 @@ export interface Config {
   validators: ValidatorsConfig;
   /** [rpc_startup]: admin commands run once at start. */
   rpcStartup: StartupCommand[];
+  /** `[validator_monitor]` (ours): the monitor's timers and limits. */
+  validatorMonitor: ValidatorMonitorConfig;
   ignored: IgnoredStanza[];
 }
 
@@ -165,6 +168,7 @@ export function parseConfig(text: string, file = 'rippled.cfg'): Config {
     timers,
     validators: readValidatorsConfig(r.source),
     rpcStartup: readRpcStartup(r.source),
+    validatorMonitor: readValidatorMonitor(r.source),
     ignored: [],
   };
   setIfDefined(config, 'adminWs', ports.find((p) => p.name === 'port_ws_admin_local'));
@@ -764,6 +768,7 @@ const USED_STANZAS = new Set([
   'ledger_replay', 'database_path', 'debug_logfile', 'vl', 'hashrouter', 'peerfinder',
   'crawl_network',
   'rpc_startup',
+  'validator_monitor',
 ]);
 
 /** Stanzas rippled reads (xrpl/config/Constants.h and older releases) that an overlay node has no use for. */

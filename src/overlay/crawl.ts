@@ -35,6 +35,8 @@ export interface OverlayServerFacts {
   peer_disconnects_resources: number;
   /** Ours: the newest ledger a peer reported as accepted. */
   newest_peer_ledger?: { seq: number; hash?: string };
+  /** The network's validated ledger from trusted validations (src/monitor), rippled's field. */
+  validated_ledger?: Record<string, unknown>;
   /** From the validator list (src/validators/reports.ts), when the node has one. */
   validator_list?: Record<string, unknown>;
   validation_quorum?: number;
@@ -172,6 +174,7 @@ export function buildServerInfo(
     info.load_factor_server = LOAD_BASE;
   }
   if (base.newest_peer_ledger) info.newest_peer_ledger = base.newest_peer_ledger;
+  if (base.validated_ledger) info.validated_ledger = base.validated_ledger;
   info.uptime = base.uptime;
   info.peer_disconnects = String(base.peer_disconnects);
   info.peer_disconnects_resources = String(base.peer_disconnects_resources);

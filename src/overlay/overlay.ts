@@ -36,10 +36,14 @@ import { buildCrawl, type CrawlOptions, type OverlayServerFacts, type ServerPort
 import { buildHealth } from './health.js';
 import { HashRouter } from './hash-router.js';
 import { isNewAnnouncement, statusMessage } from './ledger-announce.js';
+import { REFERENCE_MAX_AGE_MS } from './ledger-tracking.js';
 import { type LedgerRequestLimits, LedgerRequests } from './ledger-requests.js';
 import { checkRelayItem } from './relay-checks.js';
 import { encodeMessage } from '../protocol/codec.js';
 import { ValidatorsHub } from '../validators/hub.js';
+import type { ValidatorMonitor } from '../monitor/validator-monitor.js';
+import type { ValidatedLedger } from '../monitor/validated-ledger.js';
+import { validatedLedgerJson } from '../monitor/reports.js';
 import { LIST_FEE_CHARGES, relayDecision, validatorServerInfo } from './validator-relay.js';
 import { listExpired, unlInfo } from '../validators/reports.js';
 import { Listener, sendHttp } from './listener.js';
@@ -112,6 +116,8 @@ export interface OverlayOptions {
   vlEnabled?: boolean;
   /** Manifests, validator lists and the untrusted relay policy (src/validators); none: relay all. */
   validators?: ValidatorsHub;
+  /** The validator monitor (src/monitor): fed every verified validation; its validated ledger is what we announce. */
+  monitor?: ValidatorMonitor;
   /** [network_quorum]: peers needed to count as connected (rippled's default 1). */
   networkQuorum?: number;
   timers: OverlayTimers;
@@ -126,6 +132,8 @@ export interface OverlayEvents {
   peerStatus: [peer: Peer, status: PeerLedgerStatus];
   message: [peer: Peer, msg: PeerMessage, frame: RawFrame];
   handshakeFailed: [direction: 'in' | 'out', reason: HandshakeFailure];
+  /** A relayable item seen for the first time whose signature checks passed (before the relay policy). */
+  verifiedItem: [peer: Peer, msg: PeerMessage, payload: Buffer];
   fixedReconnect: [endpoint: string];
   /** A handshake ended in an active peer after this long (see OverlayMetrics for where it starts). */
   handshakeCompleted: [direction: 'in' | 'out', seconds: number];
@@ -170,6 +178,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private stopping = false;
   /** Newest accepted ledger any peer told us of; we repeat it so rippled sees us as tracking. */
   private latestLedger: PeerLedgerStatus | undefined;
+  /** Whether latestLedger came from a quorum of trusted validations (then preferred to peers' statuses). */
+  private latestFromQuorum = false;
 
   constructor(readonly opts: OverlayOptions) {
     super();
@@ -221,6 +231,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       limits: opts.timers.ledgerRequests,
       log: opts.log,
     });
+    opts.monitor?.on('quorum', (l) => this.announceValidated(l));
   }
 
   get livecache(): Livecache {
@@ -631,6 +642,15 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       if (!kept.payload) return void this.emit('relayItem', msg.name, 'refused');
       payload = kept.payload;
     }
+    if (msg.name === 'VALIDATION' && this.opts.monitor) {
+      try {
+        this.opts.monitor.onValidation(msg.message.validation);
+      } catch (err) {
+        // The monitor reports; it must never stop relay.
+        this.log.debug({ peer: from.info.n9, err: (err as Error).message }, 'validation not monitored');
+      }
+    }
+    this.emit('verifiedItem', from, msg, payload);
     if (hub && msg.name === 'MANIFESTS') {
       // rippled relays only the manifests that changed what it knows, in a message of their own.
       const fresh = hub.onManifests(msg.message);
@@ -655,11 +675,25 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.emit('peerStatus', peer, s);
     this.ledgerRequests.onStatus(peer, s);
     const seqs = this.peers().flatMap((p) => (p.ledger.ledgerSeq === undefined ? [] : [p.ledger.ledgerSeq]));
+    // A ledger validated by a quorum of trusted validators is preferred while fresh (rippled's 2 min).
+    if (this.latestFromQuorum && this.latestLedger && Date.now() - this.latestLedger.updatedAt < REFERENCE_MAX_AGE_MS) return;
     if (!isNewAnnouncement(s, this.latestLedger?.ledgerSeq, seqs)) return;
+    this.latestFromQuorum = false;
     this.latestLedger = s;
     this.ledgerRequests.onOurLedger(s.ledgerSeq!);
     // To every peer, the one whose status tipped the median included, as rippled announces each
     // ledger it accepts: each rippled peer then counts us converged (PeerImp::checkTracking).
+    const m = statusMessage(s);
+    for (const p of this.peersById.values()) p.send('STATUS_CHANGE', m);
+  }
+
+  /** The network's validated ledger (a quorum of trusted validations): announced to every peer. */
+  private announceValidated(l: ValidatedLedger): void {
+    if (this.latestLedger?.ledgerSeq !== undefined && this.latestFromQuorum && this.latestLedger.ledgerSeq >= l.seq) return;
+    const s: PeerLedgerStatus = { event: NodeEvent.ACCEPTED_LEDGER, ledgerSeq: l.seq, ledgerHash: Buffer.from(l.hash, 'hex'), updatedAt: Date.now() };
+    this.latestLedger = s;
+    this.latestFromQuorum = true;
+    this.ledgerRequests.onOurLedger(l.seq);
     const m = statusMessage(s);
     for (const p of this.peersById.values()) p.send('STATUS_CHANGE', m);
   }
@@ -696,7 +730,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     if (this.opts.serverDomain) info.server_domain = this.opts.serverDomain;
     if (this.opts.validators) Object.assign(info, validatorServerInfo(this.opts.validators));
     // Ours, not rippled's `network_ledger` (which is only ever the string "waiting").
-    if (this.latestLedger?.ledgerSeq !== undefined) {
+    const validated = this.opts.monitor && validatedLedgerJson(this.opts.monitor);
+    if (validated) info.validated_ledger = validated;
+    if (this.latestLedger?.ledgerSeq !== undefined && !this.latestFromQuorum) {
       info.newest_peer_ledger = { seq: this.latestLedger.ledgerSeq, hash: this.latestLedger.ledgerHash?.toString('hex').toUpperCase() };
     }
     return info;
