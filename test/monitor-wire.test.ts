@@ -129,7 +129,7 @@ describe('validator monitor on the wire', () => {
     expect(s).toMatchObject({ type: 'validationReceived', validation_public_key: vals[0]!.signingKey.n9, ledger_hash: hashes.get(255), full: true, flags: 0x80000001, amendments: [AMEND_A, AMEND_B], base_fee: 20, reserve_base: 1000000, reserve_inc: 200000, server_version: '1745992583412187136' });
     ws.close();
 
-    const metrics = m.admin.metrics.render();
+    const metrics = await m.admin.metrics.render();
     expect(metrics).toContain(`xrpl_overlay_validator_agreement{master_key="${keys[3]}",window="256"} 0.78571`);
     expect(metrics).toContain(`xrpl_overlay_amendment_majority{amendment="${AMEND_A}"} 1`);
     expect(metrics).toContain('xrpl_overlay_validated_ledger_seq 266');
