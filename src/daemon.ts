@@ -52,9 +52,14 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
     serverDomain: config.serverDomain,
     publicIp: config.overlay.publicIp,
     peerPrivate: config.peerPrivate,
-    // txrr, vprr and ledgerreplay are never advertised: we do not implement what they imply (vprr: honouring
-    // TMSquelch), and a peer that believed we did would count on it.
-    features: { compression: config.compression, ledgerReplay: false, txReduceRelay: false, vpReduceRelay: false },
+    // txrr and ledgerreplay are never advertised: we do not implement what they imply, and a peer that
+    // believed we did would count on it. vprr is offered when squelching is enabled, as rippled does.
+    features: { compression: config.compression, ledgerReplay: false, txReduceRelay: false, vpReduceRelay: config.reduceRelay.vpBaseSquelchEnable },
+    vpReduceRelay: {
+      enabled: config.reduceRelay.vpBaseSquelchEnable,
+      maxSelectedPeers: config.reduceRelay.vpBaseSquelchMaxSelectedPeers,
+      waitOnBootupMs: t.reduceRelayWaitOnBootup,
+    },
     slots: slotLimits(config),
     verifyEndpoints: config.overlay.verifyEndpoints,
     ips: config.ips,

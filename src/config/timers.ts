@@ -141,6 +141,11 @@ export const TIMER_ROWS = [
     doc: 'Ours: relayed messages are not queued for a peer that has this many bytes still unwritten (it is slow or not reading; the send-queue rule drops it later). rippled has no such limit.',
   },
   {
+    key: 'reduceRelayWaitOnBootup', stanza: 'overlay', configKey: 'reduce_relay_wait_on_bootup', default: 10 * MINUTE,
+    unit: 'ms', min: 0, max: DAY,
+    doc: 'Squelching ([reduce_relay] vp_base_squelch_enable) starts this long after start-up, once connections have settled (reduce_relay WAIT_ON_BOOTUP).',
+  },
+  {
     key: 'resourceWarnThreshold', stanza: 'overlay', configKey: 'resource_warn_threshold', default: 5000,
     unit: 'count', min: 1, max: 100_000_000,
     doc: 'Charge balance at which a peer is warned about (Resource warningThreshold).',

@@ -17,7 +17,7 @@ import { encodeFrame, type RawFrame } from '../protocol/framing.js';
 import { type Features, HandshakeError } from '../protocol/handshake.js';
 import { header, type HttpHead } from '../protocol/http-head.js';
 import { MessageType } from '../protocol/message-types.js';
-import type { TMEndpoints } from '../protocol/messages.js';
+import type { TMEndpoints, TMSquelch } from '../protocol/messages.js';
 import {
   badRequestResponse,
   checkInbound,
@@ -45,6 +45,7 @@ import { LIST_FEE_CHARGES, relayDecision, validatorServerInfo } from './validato
 import { listExpired, unlInfo } from '../validators/reports.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
+import { messageValidator, ValidatorReduceRelay } from '../reduce-relay/vp-relay.js';
 import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
 import {
   buildEndpointsMessages,
@@ -131,6 +132,8 @@ export interface OverlayOptions {
   vlEnabled?: boolean;
   /** Manifests, validator lists and the untrusted relay policy (src/validators); none: relay all. */
   validators?: ValidatorsHub;
+  /** [reduce_relay] vp_base_squelch_*: squelching; none: off (TMSquelch ignored, as vprr is not offered). */
+  vpReduceRelay?: { enabled: boolean; maxSelectedPeers: number; waitOnBootupMs: number };
   /** [network_quorum]: peers needed to count as connected (rippled's default 1). */
   networkQuorum?: number;
   timers: OverlayTimers;
@@ -185,6 +188,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private readonly router: HashRouter;
   /** Ledger and transaction-set requests routed between peers, and each peer's tracking. */
   readonly ledgerRequests: LedgerRequests;
+  /** Validator/proposal squelching (src/reduce-relay). */
+  readonly vpRelay: ValidatorReduceRelay;
   private readonly allowPrivate: boolean;
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -219,6 +224,12 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       ourLedger: () => (this.latestLedger?.ledgerSeq === undefined ? undefined : { seq: this.latestLedger.ledgerSeq, at: this.latestLedger.updatedAt }),
       limits: opts.timers.ledgerRequests,
       log: opts.log,
+    });
+    this.vpRelay = new ValidatorReduceRelay({
+      enabled: opts.vpReduceRelay?.enabled ?? false,
+      maxSelectedPeers: opts.vpReduceRelay?.maxSelectedPeers ?? 5,
+      waitOnBootupMs: opts.vpReduceRelay?.waitOnBootupMs,
+      peer: (id) => this.peersById.get(id),
     });
     this.fixed = opts.ipsFixed.map((e) => ({ ...e, failures: 0, nextAttemptAt: 0, connecting: false }));
     // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
@@ -281,6 +292,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.resourceTimer = setInterval(() => this.resources.expire(), 1000);
     this.resourceTimer.unref();
     this.ledgerRequests.start(this.opts.timers.pingIntervalMs);
+    this.vpRelay.start();
     this.tick();
   }
 
@@ -290,6 +302,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     clearInterval(this.sweepTimer);
     clearInterval(this.resourceTimer);
     this.ledgerRequests.stop();
+    this.vpRelay.stop();
     for (const peer of this.peers()) peer.close('shutting down');
     this.opts.validators?.stop();
     await this.listener?.stop();
@@ -711,6 +724,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.opts.validators?.onPeerClosed(peer.id);
       this.discovery.delete(peer.id);
       this.ledgerRequests.onPeerClosed(peer);
+      this.vpRelay.onPeerClosed(peer.id);
       this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds }, 'peer disconnected');
       this.disconnects.total++;
       if (reason.startsWith(RESOURCE_DROP_REASON)) this.disconnects.resources++;
@@ -736,6 +750,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
     if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
+    else if (msg.name === 'SQUELCH') this.onSquelch(peer, msg.message);
     else if (this.ledgerRequests.onMessage(peer, msg)) return;
     else if (msg.name === 'VALIDATOR_LIST' || msg.name === 'VALIDATOR_LIST_COLLECTION') {
       const r = this.opts.validators?.onValidatorList(peer, msg, this.peers());
@@ -757,8 +772,13 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       return;
     }
     const skip = this.router.receive(check.key, from.id);
-    if (!skip) return;
     const hub = this.opts.validators;
+    const validator = messageValidator(msg);
+    if (!skip) {
+      // A later copy still tells the slots which peers carry this validator (rippled counts it too).
+      if (validator !== undefined && (!hub || relayDecision(hub, msg) !== 'drop')) this.vpRelay.observe(check.key, validator, [from.id]);
+      return;
+    }
     const policy = hub ? relayDecision(hub, msg) : 'relay';
     if (policy === 'drop') return;
     if (check.verify && !check.verify()) {
@@ -780,15 +800,23 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       if (!fresh) return;
       payload = encodeMessage('MANIFESTS', fresh);
     } else if (policy === 'hold') return;
+    if (validator !== undefined) this.vpRelay.observe(check.key, validator, skip);
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     const framed: { plain?: Buffer; lz4?: Buffer } = {};
     for (const p of this.peersById.values()) {
       if (p === from || skip.has(p.id)) continue;
       if (p.unwrittenBytes >= this.opts.timers.relayBacklogBytes) continue; // not reading: no more for it
+      if (!this.vpRelay.mayRelay(p.id, validator)) continue; // it squelched this validator
       const lz4 = p.info.features.compression;
       const out = lz4 ? (framed.lz4 ??= encodeFrame(frame.type, payload, true)) : (framed.plain ??= encodeFrame(frame.type, payload, false));
       p.sendFrame(frame.type, out);
     }
+  }
+
+  private onSquelch(peer: Peer, m: TMSquelch): void {
+    const r = this.vpRelay.onSquelch(peer, m);
+    if (r.charge) peer.charge(r.charge, r.reason);
+    else this.log.debug({ peer: peer.info.n9, outcome: r.outcome, reason: r.reason }, 'squelch');
   }
 
   private onPeerStatus(peer: Peer, s: PeerLedgerStatus): void {
