@@ -65,6 +65,8 @@ const HANDLERS: Record<string, Handler> = {
   validator_list_sites: (ctx) => validatorListSitesJson(hubOf(ctx)),
   unl_list: (ctx) => unlListJson(hubOf(ctx)),
   manifest: (ctx, params) => manifestCommand(hubOf(ctx), params),
+  // rippled's doTxReduceRelay: the overlay's TxMetrics, zeros unless [reduce_relay] tx_enable or tx_metrics.
+  tx_reduce_relay: (ctx) => ctx.overlay.txRelay.metrics.json(),
   subscribe: (_ctx, params, session) => subscription(params, session, true),
   unsubscribe: (_ctx, params, session) => subscription(params, session, false),
 };

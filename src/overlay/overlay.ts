@@ -46,6 +46,8 @@ import { listExpired, unlInfo } from '../validators/reports.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
 import { messageValidator, ValidatorReduceRelay } from '../reduce-relay/vp-relay.js';
+import { OT_TRANSACTIONS, TxReduceRelay, type TxRelayOptions } from '../reduce-relay/tx-relay.js';
+import { isTxMetricMessage } from '../reduce-relay/tx-messages.js';
 import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
 import {
   buildEndpointsMessages,
@@ -134,6 +136,8 @@ export interface OverlayOptions {
   validators?: ValidatorsHub;
   /** [reduce_relay] vp_base_squelch_*: squelching; none: off (TMSquelch ignored, as vprr is not offered). */
   vpReduceRelay?: { enabled: boolean; maxSelectedPeers: number; waitOnBootupMs: number };
+  /** [reduce_relay] tx_*: transaction reduce-relay; none: off (txrr not offered, every tx to every peer). */
+  txReduceRelay?: Omit<TxRelayOptions, 'now' | 'shuffle'> & { queueIntervalMs: number };
   /** [network_quorum]: peers needed to count as connected (rippled's default 1). */
   networkQuorum?: number;
   timers: OverlayTimers;
@@ -190,6 +194,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   readonly ledgerRequests: LedgerRequests;
   /** Validator/proposal squelching (src/reduce-relay). */
   readonly vpRelay: ValidatorReduceRelay;
+  /** Transaction reduce-relay (src/reduce-relay). */
+  readonly txRelay: TxReduceRelay;
+  private txQueueTimer: NodeJS.Timeout | undefined;
   private readonly allowPrivate: boolean;
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -231,6 +238,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       waitOnBootupMs: opts.vpReduceRelay?.waitOnBootupMs,
       peer: (id) => this.peersById.get(id),
     });
+    this.txRelay = new TxReduceRelay(
+      opts.txReduceRelay ?? { enabled: false, metrics: false, minPeers: 20, relayPercentage: 25, cache: { size: 65_536, ageMs: 1_800_000, bytes: 64 << 20 } },
+    );
     this.fixed = opts.ipsFixed.map((e) => ({ ...e, failures: 0, nextAttemptAt: 0, connecting: false }));
     // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
     // network, or our tests on 127.0.0.x) lives among private addresses, so it keeps those too.
@@ -293,6 +303,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.resourceTimer.unref();
     this.ledgerRequests.start(this.opts.timers.pingIntervalMs);
     this.vpRelay.start();
+    if (this.txRelay.enabled) {
+      this.txQueueTimer = setInterval(() => this.sendTxQueues(), this.opts.txReduceRelay!.queueIntervalMs);
+      this.txQueueTimer.unref();
+    }
     this.tick();
   }
 
@@ -303,6 +317,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     clearInterval(this.resourceTimer);
     this.ledgerRequests.stop();
     this.vpRelay.stop();
+    clearInterval(this.txQueueTimer);
     for (const peer of this.peers()) peer.close('shutting down');
     this.opts.validators?.stop();
     await this.listener?.stop();
@@ -725,6 +740,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.discovery.delete(peer.id);
       this.ledgerRequests.onPeerClosed(peer);
       this.vpRelay.onPeerClosed(peer.id);
+      this.txRelay.onPeerClosed(peer.id);
       this.log.info({ peer: info.n9, direction: info.direction, reason, uptime: peer.uptimeSeconds }, 'peer disconnected');
       this.disconnects.total++;
       if (reason.startsWith(RESOURCE_DROP_REASON)) this.disconnects.resources++;
@@ -749,8 +765,12 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
+    if (this.txRelay.metricsOn && isTxMetricMessage(msg.name)) this.txRelay.metrics.addMessage(msg.name, frame.wireBytes);
     if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
     else if (msg.name === 'SQUELCH') this.onSquelch(peer, msg.message);
+    else if (msg.name === 'HAVE_TRANSACTIONS' || msg.name === 'TRANSACTIONS' || (msg.name === 'GET_OBJECTS' && msg.message.type === OT_TRANSACTIONS && msg.message.query)) {
+      this.onTxReduceRelay(peer, msg);
+    }
     else if (this.ledgerRequests.onMessage(peer, msg)) return;
     else if (msg.name === 'VALIDATOR_LIST' || msg.name === 'VALIDATOR_LIST_COLLECTION') {
       const r = this.opts.validators?.onValidatorList(peer, msg, this.peers());
@@ -771,6 +791,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       else this.log.debug({ peer: from.info.n9, reason: check.reason }, 'not relayed');
       return;
     }
+    if (msg.name === 'TRANSACTION') this.txRelay.onTransactionFrom(from.id, msg.message.rawTransaction);
     const skip = this.router.receive(check.key, from.id);
     const hub = this.opts.validators;
     const validator = messageValidator(msg);
@@ -801,12 +822,15 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       payload = encodeMessage('MANIFESTS', fresh);
     } else if (policy === 'hold') return;
     if (validator !== undefined) this.vpRelay.observe(check.key, validator, skip);
+    const txPlan = msg.name === 'TRANSACTION' ? this.txRelay.plan(msg.message.rawTransaction, this.peers(), skip) : undefined;
+    for (const f of txPlan?.flushes ?? []) this.peersById.get(f.peerId)?.send('HAVE_TRANSACTIONS', f.message);
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     const framed: { plain?: Buffer; lz4?: Buffer } = {};
     for (const p of this.peersById.values()) {
       if (p === from || skip.has(p.id)) continue;
       if (p.unwrittenBytes >= this.opts.timers.relayBacklogBytes) continue; // not reading: no more for it
       if (!this.vpRelay.mayRelay(p.id, validator)) continue; // it squelched this validator
+      if (txPlan && !txPlan.send.has(p.id)) continue; // gets the hash in its next TMHaveTransactions
       const lz4 = p.info.features.compression;
       const out = lz4 ? (framed.lz4 ??= encodeFrame(frame.type, payload, true)) : (framed.plain ??= encodeFrame(frame.type, payload, false));
       p.sendFrame(frame.type, out);
@@ -817,6 +841,32 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     const r = this.vpRelay.onSquelch(peer, m);
     if (r.charge) peer.charge(r.charge, r.reason);
     else this.log.debug({ peer: peer.info.n9, outcome: r.outcome, reason: r.reason }, 'squelch');
+  }
+
+  /** TMHaveTransactions, TMTransactions and requests for transactions by hash (tx reduce-relay). */
+  private onTxReduceRelay(peer: Peer, msg: PeerMessage): void {
+    if (msg.name === 'HAVE_TRANSACTIONS') {
+      const r = this.txRelay.onHaveTransactions(peer, msg.message);
+      if (r.charge) peer.charge(r.charge, r.reason);
+      else if (r.request) peer.send('GET_OBJECTS', r.request);
+    } else if (msg.name === 'GET_OBJECTS') {
+      const r = this.txRelay.onGetTransactions(peer, msg.message);
+      if (r.charge) peer.charge(r.charge, r.reason);
+      else if (r.reply) peer.send('TRANSACTIONS', r.reply);
+    } else if (msg.name === 'TRANSACTIONS') {
+      const r = this.txRelay.onTransactions(peer, msg.message);
+      if (r.charge) return void peer.charge(r.charge, r.reason);
+      for (const tx of r.transactions ?? []) {
+        if (peer.closed) return;
+        const payload = encodeMessage('TRANSACTION', tx);
+        this.relay(peer, { name: 'TRANSACTION', type: MessageType.TRANSACTION, message: tx }, { type: MessageType.TRANSACTION, payload, compressed: false, wireBytes: payload.length });
+      }
+    }
+  }
+
+  /** Each peer's queued transaction hashes, in one TMHaveTransactions (rippled's sendTxQueue). */
+  private sendTxQueues(): void {
+    for (const { peerId, message } of this.txRelay.drainQueues()) this.peersById.get(peerId)?.send('HAVE_TRANSACTIONS', message);
   }
 
   private onPeerStatus(peer: Peer, s: PeerLedgerStatus): void {
