@@ -23,19 +23,16 @@ export async function startMesh(spec: MeshSpec): Promise<Daemon[]> {
   const degree = Math.min(2 * spec.k, spec.count - 1);
   const nodes: Daemon[] = [];
   for (let i = 0; i < spec.count; i++) {
-    const dial = new Set<string>();
-    for (let d = 1; d <= spec.k; d++) if ((i + d) % spec.count !== i) dial.add(ip(i + d));
-    // Every link once: node i dials j only when j is ahead of it by at most k and not already dialled from j.
-    const targets = [...dial].filter((t) => {
-      const j = Number(t.split('.').pop()) - spec.first;
-      const ahead = (j - i + spec.count) % spec.count;
-      const behind = (i - j + spec.count) % spec.count;
-      return ahead <= spec.k && !(behind <= spec.k && behind < ahead);
-    });
+    // Private nodes with every neighbour fixed, both ways: no autoconnect adds links beyond the mesh,
+    // and whichever side dials first, the link is kept (the other dial is refused as a duplicate).
+    const neighbours = new Set<string>();
+    for (let d = 1; d <= spec.k; d++) {
+      for (const j of [i + d, i - d + spec.count]) if (j % spec.count !== i) neighbours.add(ip(j));
+    }
     nodes.push(
       await startNode({
         ip: ip(i),
-        extra: [`[peers_max]\n${degree + 10}`, `[ips_fixed]\n${targets.map((t) => `${t} 51235`).join('\n')}`, spec.extra ?? ''].join('\n'),
+        extra: ['[peer_private]\n1', `[ips_fixed]\n${[...neighbours].map((t) => `${t} 51235`).join('\n')}`, spec.extra ?? ''].join('\n'),
         overlay: spec.overlay,
       }),
     );
