@@ -68,6 +68,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
       cache: { size: t.txCacheSize, ageMs: t.txCacheAge, bytes: t.txCacheBytes },
       queueIntervalMs: t.txQueueInterval,
     },
+    clusterIntervalMs: t.clusterInterval,
     vpReduceRelay: {
       enabled: config.reduceRelay.vpBaseSquelchEnable,
       maxSelectedPeers: config.reduceRelay.vpBaseSquelchMaxSelectedPeers,

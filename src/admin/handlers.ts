@@ -97,14 +97,8 @@ function peersResult(ctx: AdminContext, apiVersion: number): Result {
       else if (p.track === 'unknown') p.sanity = 'unknown';
     }
   }
-  // Peers.cpp: every cluster member but ourselves, with its name as `tag`. We receive no
-  // cluster load reports, so `fee` and `age` never appear.
-  const cluster: Record<string, { tag?: string }> = {};
-  for (const c of ctx.overlay.opts.cluster) {
-    if (c.n9 === ctx.overlay.opts.identity.n9) continue;
-    cluster[c.n9] = c.name ? { tag: c.name } : {};
-  }
-  return { cluster, peers };
+  // Peers.cpp: every cluster member but ourselves: `tag` (its name), `fee` and `age` from its TMCluster reports.
+  return { cluster: ctx.overlay.cluster.peersJson(), peers };
 }
 
 /** One peer the way rippled's PeerImp::json() reports it. */

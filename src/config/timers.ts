@@ -166,6 +166,11 @@ export const TIMER_ROWS = [
     doc: 'Ours: the kept transactions hold at most this many bytes (rippled bounds only their count).',
   },
   {
+    key: 'clusterInterval', stanza: 'overlay', configKey: 'cluster_interval', default: 10 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'With [cluster_nodes]: send our status and the members\' (TMCluster) to connected members this often (NetworkOPs cluster timer, 10 s).',
+  },
+  {
     key: 'resourceWarnThreshold', stanza: 'overlay', configKey: 'resource_warn_threshold', default: 5000,
     unit: 'count', min: 1, max: 100_000_000,
     doc: 'Charge balance at which a peer is warned about (Resource warningThreshold).',

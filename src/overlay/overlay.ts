@@ -48,6 +48,8 @@ import { Reservations } from './reservations.js';
 import { messageValidator, ValidatorReduceRelay } from '../reduce-relay/vp-relay.js';
 import { OT_TRANSACTIONS, TxReduceRelay, type TxRelayOptions } from '../reduce-relay/tx-relay.js';
 import { isTxMetricMessage } from '../reduce-relay/tx-messages.js';
+import { ClusterState, LOAD_BASE } from '../cluster/cluster.js';
+import { networkTimeNow } from '../protocol/handshake.js';
 import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
 import {
   buildEndpointsMessages,
@@ -138,6 +140,8 @@ export interface OverlayOptions {
   vpReduceRelay?: { enabled: boolean; maxSelectedPeers: number; waitOnBootupMs: number };
   /** [reduce_relay] tx_*: transaction reduce-relay; none: off (txrr not offered, every tx to every peer). */
   txReduceRelay?: Omit<TxRelayOptions, 'now' | 'shuffle'> & { queueIntervalMs: number };
+  /** [overlay] cluster_interval: how often we send TMCluster to cluster members (rippled: 10 s). */
+  clusterIntervalMs?: number;
   /** [network_quorum]: peers needed to count as connected (rippled's default 1). */
   networkQuorum?: number;
   timers: OverlayTimers;
@@ -197,6 +201,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   /** Transaction reduce-relay (src/reduce-relay). */
   readonly txRelay: TxReduceRelay;
   private txQueueTimer: NodeJS.Timeout | undefined;
+  /** [cluster_nodes] members' reported status and the cluster fee (src/cluster). */
+  readonly cluster: ClusterState;
+  private clusterTimer: NodeJS.Timeout | undefined;
   private readonly allowPrivate: boolean;
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -241,6 +248,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.txRelay = new TxReduceRelay(
       opts.txReduceRelay ?? { enabled: false, metrics: false, minPeers: 20, relayPercentage: 25, cache: { size: 65_536, ageMs: 1_800_000, bytes: 64 << 20 } },
     );
+    this.cluster = new ClusterState(opts.identity.n9, opts.cluster, networkTimeNow);
     this.fixed = opts.ipsFixed.map((e) => ({ ...e, failures: 0, nextAttemptAt: 0, connecting: false }));
     // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
     // network, or our tests on 127.0.0.x) lives among private addresses, so it keeps those too.
@@ -303,6 +311,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.resourceTimer.unref();
     this.ledgerRequests.start(this.opts.timers.pingIntervalMs);
     this.vpRelay.start();
+    if (this.opts.cluster.length) {
+      this.clusterTimer = setInterval(() => this.sendCluster(), this.opts.clusterIntervalMs ?? 10_000);
+      this.clusterTimer.unref();
+    }
     if (this.txRelay.enabled) {
       this.txQueueTimer = setInterval(() => this.sendTxQueues(), this.opts.txReduceRelay!.queueIntervalMs);
       this.txQueueTimer.unref();
@@ -318,6 +330,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.ledgerRequests.stop();
     this.vpRelay.stop();
     clearInterval(this.txQueueTimer);
+    clearInterval(this.clusterTimer);
     for (const peer of this.peers()) peer.close('shutting down');
     this.opts.validators?.stop();
     await this.listener?.stop();
@@ -768,6 +781,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     if (this.txRelay.metricsOn && isTxMetricMessage(msg.name)) this.txRelay.metrics.addMessage(msg.name, frame.wireBytes);
     if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
     else if (msg.name === 'SQUELCH') this.onSquelch(peer, msg.message);
+    else if (msg.name === 'CLUSTER') {
+      if (peer.info.cluster) this.cluster.onCluster(msg.message);
+      else peer.charge(Charge.useless, 'unknown cluster'); // rippled: feeUnwantedData
+    }
     else if (msg.name === 'HAVE_TRANSACTIONS' || msg.name === 'TRANSACTIONS' || (msg.name === 'GET_OBJECTS' && msg.message.type === OT_TRANSACTIONS && msg.message.query)) {
       this.onTxReduceRelay(peer, msg);
     }
@@ -862,6 +879,13 @@ export class Overlay extends EventEmitter<OverlayEvents> {
         this.relay(peer, { name: 'TRANSACTION', type: MessageType.TRANSACTION, message: tx }, { type: MessageType.TRANSACTION, payload, compressed: false, wireBytes: payload.length });
       }
     }
+  }
+
+  /** Our status (load fee: always normal, we run no transactions) and the members', to every member connected. */
+  private sendCluster(): void {
+    const m = this.cluster.report(LOAD_BASE);
+    if (!m) return;
+    for (const p of this.peersById.values()) if (p.info.cluster) p.send('CLUSTER', m);
   }
 
   /** Each peer's queued transaction hashes, in one TMHaveTransactions (rippled's sendTxQueue). */
