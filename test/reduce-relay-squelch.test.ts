@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Daemon } from '../src/daemon.js';
 import type { PeerMessage } from '../src/protocol/codec.js';
+import { runCommand } from '../src/admin/handlers.js';
 import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { LedgerChain, netNow, TestKey, TestValidator } from './support/validators.js';
 
@@ -83,6 +84,14 @@ describe('a squelch from a peer (TMSquelch) on the wire', () => {
     await settle(n, [quiet]);
     expect(validationsOf(n.heard.get(quiet), v)).toBe(1);
     expect(n.hub.overlay.vpRelay.counts.suppressed).toBe(1);
+    // rippled's traffic categories: one squelch in, one relay suppressed by it (get_counts and /metrics).
+    expect(n.hub.overlay.traffic.get('squelch').messagesIn).toBe(1);
+    expect(n.hub.overlay.traffic.get('squelch_suppressed').messagesOut).toBe(1);
+    const counts = runCommand({ overlay: n.hub.overlay } as never, 'get_counts', {}, { transport: 'http' });
+    expect(counts.squelch_Messages_In).toBe('1');
+    expect(counts.squelch_suppressed_Messages_Out).toBe('1');
+    expect(counts.validations_Messages_In).toBe('4'); // two rounds of v and w from the sender
+    expect(counts.uptime).toMatch(/^\d+ (second|minute)/);
 
     // 300 s later (the hub's clock moved on; performance.now is its reduce-relay clock) the squelch has ended.
     const real = performance.now.bind(performance);
@@ -164,6 +173,10 @@ describe('the hub squelching its peers (slot logic on the wire)', () => {
       expect(m!.message.squelchDuration).toBeGreaterThanOrEqual(300);
       expect(m!.message.squelchDuration).toBeLessThanOrEqual(600);
     }
+    // 22 rounds of 5 copies: the first of each round is new, the other 4 duplicates.
+    expect(n.hub.overlay.traffic.get('validations').messagesIn).toBe(110);
+    expect(n.hub.overlay.traffic.get('validations_duplicate').messagesIn).toBe(88);
+    expect(n.hub.overlay.traffic.get('squelch').messagesOut).toBe(2);
     const slot = n.hub.overlay.vpRelay.slots.slot(v.signingKey.publicKey.toString('hex'))!;
     expect(slot.selected()).toHaveLength(3);
     // A source disconnects: the two squelched leaves get an unsquelch.

@@ -18,6 +18,7 @@ import { NodeStatus } from '../protocol/messages.js';
 import { expectedField, invalidField, missingField, rpcError } from './errors.js';
 import type { PeerWatch } from './peer-watch.js';
 import { hubOf, manifestCommand } from './validator-commands.js';
+import { getCounts } from './traffic-counts.js';
 import { unlListJson, validatorListSitesJson, validatorsJson } from '../validators/reports.js';
 
 export type Params = Record<string, unknown>;
@@ -67,6 +68,8 @@ const HANDLERS: Record<string, Handler> = {
   manifest: (ctx, params) => manifestCommand(hubOf(ctx), params),
   // rippled's doTxReduceRelay: the overlay's TxMetrics, zeros unless [reduce_relay] tx_enable or tx_metrics.
   tx_reduce_relay: (ctx) => ctx.overlay.txRelay.metrics.json(),
+  // Traffic by rippled's categories, in the shape of rippled's get_counts (traffic-counts.ts).
+  get_counts: (ctx) => getCounts(ctx.overlay),
   subscribe: (_ctx, params, session) => subscription(params, session, true),
   unsubscribe: (_ctx, params, session) => subscription(params, session, false),
 };

@@ -8,6 +8,7 @@ import { type LedgerInfoKind, LEDGER_INFO_KINDS } from '../overlay/ledger-reques
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer } from '../peer/peer.js';
 import { registerValidatorMetrics } from './validator-metrics.js';
+import { registerTrafficMetrics } from './traffic-counts.js';
 
 export type MetricType = 'counter' | 'gauge';
 
@@ -212,5 +213,6 @@ export class OverlayMetrics {
       collect: () => [{ value: this.overlay.uptimeSeconds() }],
     });
     if (this.overlay.opts.validators) registerValidatorMetrics(r, this.overlay.opts.validators);
+    registerTrafficMetrics(r, this.overlay.traffic);
   }
 }

@@ -49,6 +49,7 @@ import { messageValidator, ValidatorReduceRelay } from '../reduce-relay/vp-relay
 import { OT_TRANSACTIONS, TxReduceRelay, type TxRelayOptions } from '../reduce-relay/tx-relay.js';
 import { isTxMetricMessage } from '../reduce-relay/tx-messages.js';
 import { ClusterState, LOAD_BASE } from '../cluster/cluster.js';
+import { TrafficCount } from '../traffic/traffic-count.js';
 import { networkTimeNow } from '../protocol/handshake.js';
 import { Bootcache, bootcachePath } from './peerfinder/bootcache.js';
 import {
@@ -203,6 +204,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private txQueueTimer: NodeJS.Timeout | undefined;
   /** [cluster_nodes] members' reported status and the cluster fee (src/cluster). */
   readonly cluster: ClusterState;
+  /** Traffic by rippled's categories (src/traffic). */
+  readonly traffic = new TrafficCount();
   private clusterTimer: NodeJS.Timeout | undefined;
   private readonly allowPrivate: boolean;
   private listener: Listener | undefined;
@@ -244,6 +247,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       maxSelectedPeers: opts.vpReduceRelay?.maxSelectedPeers ?? 5,
       waitOnBootupMs: opts.vpReduceRelay?.waitOnBootupMs,
       peer: (id) => this.peersById.get(id),
+      onIgnored: () => this.traffic.add('squelch_ignored', true, 0),
     });
     this.txRelay = new TxReduceRelay(
       opts.txReduceRelay ?? { enabled: false, metrics: false, minPeers: 20, relayPercentage: 25, cache: { size: 65_536, ageMs: 1_800_000, bytes: 64 << 20 } },
@@ -729,6 +733,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       sendQueueIntervals: this.opts.timers.sendQueueIntervals,
       consumer,
       log: this.log,
+      onSent: (type, bytes, msg) => this.traffic.addMessage(type, msg, false, bytes),
     };
   }
 
@@ -778,6 +783,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
+    this.traffic.addMessage(frame.type, msg, true, frame.wireBytes);
     if (this.txRelay.metricsOn && isTxMetricMessage(msg.name)) this.txRelay.metrics.addMessage(msg.name, frame.wireBytes);
     if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
     else if (msg.name === 'SQUELCH') this.onSquelch(peer, msg.message);
@@ -813,11 +819,16 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     const hub = this.opts.validators;
     const validator = messageValidator(msg);
     if (!skip) {
+      const dup = msg.name === 'TRANSACTION' ? 'transactions_duplicate' : msg.name === 'PROPOSE_LEDGER' ? 'proposals_duplicate' : msg.name === 'VALIDATION' ? 'validations_duplicate' : undefined;
+      if (dup) this.traffic.add(dup, true, frame.wireBytes);
       // A later copy still tells the slots which peers carry this validator (rippled counts it too).
       if (validator !== undefined && (!hub || relayDecision(hub, msg) !== 'drop')) this.vpRelay.observe(check.key, validator, [from.id]);
       return;
     }
     const policy = hub ? relayDecision(hub, msg) : 'relay';
+    if (hub && validator !== undefined && !hub.list.trusted(Buffer.from(validator, 'hex'))) {
+      this.traffic.add(msg.name === 'VALIDATION' ? 'validations_untrusted' : 'proposals_untrusted', true, frame.wireBytes);
+    }
     if (policy === 'drop') return;
     if (check.verify && !check.verify()) {
       from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
@@ -846,7 +857,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     for (const p of this.peersById.values()) {
       if (p === from || skip.has(p.id)) continue;
       if (p.unwrittenBytes >= this.opts.timers.relayBacklogBytes) continue; // not reading: no more for it
-      if (!this.vpRelay.mayRelay(p.id, validator)) continue; // it squelched this validator
+      if (!this.vpRelay.mayRelay(p.id, validator)) {
+        this.traffic.add('squelch_suppressed', false, payload.length + 6); // it squelched this validator
+        continue;
+      }
       if (txPlan && !txPlan.send.has(p.id)) continue; // gets the hash in its next TMHaveTransactions
       const lz4 = p.info.features.compression;
       const out = lz4 ? (framed.lz4 ??= encodeFrame(frame.type, payload, true)) : (framed.plain ??= encodeFrame(frame.type, payload, false));

@@ -29,6 +29,8 @@ export interface ValidatorRelayOptions {
   randomInt?: (min: number, max: number) => number;
   waitOnBootupMs?: number;
   peer: (id: number) => SquelchPeer | undefined;
+  /** A message from a peer we squelched for that validator (rippled's squelch_ignored traffic). */
+  onIgnored?: () => void;
 }
 
 export type SquelchReceipt = { outcome: SquelchOutcome | 'ignored' } & ({ charge: ChargeKind; reason: string } | { charge?: undefined; reason?: string });
@@ -104,7 +106,12 @@ export class ValidatorReduceRelay {
   /** Peers `peerIds` brought message `key` of `validator` (the first sender and later copies alike). */
   observe(key: string, validator: string, peerIds: Iterable<number>): void {
     if (!this.slots.active) return;
-    for (const id of peerIds) this.slots.update(key, validator, id, () => this.counts.ignoredByPeers++);
+    for (const id of peerIds) {
+      this.slots.update(key, validator, id, () => {
+        this.counts.ignoredByPeers++;
+        this.opts.onIgnored?.();
+      });
+    }
   }
 
   private sendSquelch(validator: string, id: number, squelch: boolean, seconds: number): void {
