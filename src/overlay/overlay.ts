@@ -47,7 +47,7 @@ import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
 import { messageValidator, ValidatorReduceRelay } from '../reduce-relay/vp-relay.js';
 import { OT_TRANSACTIONS, TxReduceRelay, type TxRelayOptions } from '../reduce-relay/tx-relay.js';
-import { isTxMetricMessage } from '../reduce-relay/tx-messages.js';
+import { txMetricOf } from '../reduce-relay/tx-messages.js';
 import { ClusterState, LOAD_BASE } from '../cluster/cluster.js';
 import { TrafficCount } from '../traffic/traffic-count.js';
 import { networkTimeNow } from '../protocol/handshake.js';
@@ -784,7 +784,10 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
     this.traffic.addMessage(frame.type, msg, true, frame.wireBytes);
-    if (this.txRelay.metricsOn && isTxMetricMessage(msg.name)) this.txRelay.metrics.addMessage(msg.name, frame.wireBytes);
+    if (this.txRelay.metricsOn) {
+      const followed = txMetricOf(msg);
+      if (followed) this.txRelay.metrics.addMessage(followed, frame.wireBytes);
+    }
     if (msg.name === 'ENDPOINTS') this.onEndpoints(peer, msg.message);
     else if (msg.name === 'SQUELCH') this.onSquelch(peer, msg.message);
     else if (msg.name === 'CLUSTER') {
