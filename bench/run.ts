@@ -2,9 +2,12 @@
 import { benchFraming } from './framing.bench.js';
 import { benchHandshake } from './handshake.bench.js';
 import { benchRelay } from './relay.bench.js';
+import { benchReduceRelay } from './reduce-relay.bench.js';
 import type { BenchFunction, BenchResult } from './types.js';
 
-const benches: BenchFunction[] = [benchFraming, benchHandshake, benchRelay];
+const benches: BenchFunction[] = [benchFraming, benchHandshake, benchRelay, benchReduceRelay];
+// `npm run bench -- reduce-relay` runs only the network bench (about a minute).
+const only = process.argv[2] === 'reduce-relay' ? [benchReduceRelay] : benches;
 
 function toMarkdown(results: BenchResult[]): string {
   const rows = results.map(
@@ -14,5 +17,5 @@ function toMarkdown(results: BenchResult[]): string {
 }
 
 const results: BenchResult[] = [];
-for (const bench of benches) results.push(...(await bench()));
+for (const bench of only) results.push(...(await bench()));
 console.log(toMarkdown(results));

@@ -60,9 +60,28 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
     serverDomain: config.serverDomain,
     publicIp: config.overlay.publicIp,
     peerPrivate: config.peerPrivate,
-    // txrr, vprr and ledgerreplay are never advertised: we do not implement what they imply (vprr: honouring
-    // TMSquelch), and a peer that believed we did would count on it.
-    features: { compression: config.compression, ledgerReplay: false, txReduceRelay: false, vpReduceRelay: false },
+    // ledgerreplay is never advertised: we do not implement what it implies, and a peer that believed we
+    // did would count on it. vprr and txrr are offered when their feature is enabled, as rippled does.
+    features: {
+      compression: config.compression,
+      ledgerReplay: false,
+      txReduceRelay: config.reduceRelay.txEnable,
+      vpReduceRelay: config.reduceRelay.vpBaseSquelchEnable,
+    },
+    txReduceRelay: {
+      enabled: config.reduceRelay.txEnable,
+      metrics: config.reduceRelay.txMetrics,
+      minPeers: config.reduceRelay.txMinPeers,
+      relayPercentage: config.reduceRelay.txRelayPercentage,
+      cache: { size: t.txCacheSize, ageMs: t.txCacheAge, bytes: t.txCacheBytes },
+      queueIntervalMs: t.txQueueInterval,
+    },
+    clusterIntervalMs: t.clusterInterval,
+    vpReduceRelay: {
+      enabled: config.reduceRelay.vpBaseSquelchEnable,
+      maxSelectedPeers: config.reduceRelay.vpBaseSquelchMaxSelectedPeers,
+      waitOnBootupMs: t.reduceRelayWaitOnBootup,
+    },
     slots: slotLimits(config),
     verifyEndpoints: config.overlay.verifyEndpoints,
     ips: config.ips,

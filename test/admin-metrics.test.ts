@@ -43,6 +43,8 @@ describe('GET /metrics', () => {
       'xrpl_overlay_peer_latency_seconds',
       'xrpl_overlay_peers',
       'xrpl_overlay_relay_items_total',
+      'xrpl_overlay_traffic_bytes_total',
+      'xrpl_overlay_traffic_messages_total',
       'xrpl_overlay_trusted_validators',
       'xrpl_overlay_untrusted_held_back_total',
       'xrpl_overlay_uptime_seconds',
@@ -84,6 +86,9 @@ describe('GET /metrics', () => {
     expect(pingsOut).toBeGreaterThanOrEqual(2);
     // Every frame has a 6-byte header, so bytes outnumber messages.
     expect(bytesIn).toBeGreaterThan(pingsIn * 6);
+    // rippled's categories: pings (and status changes) are "overhead"; every message is in "total".
+    expect(sampleValue(families, 'xrpl_overlay_traffic_messages_total', { category: 'overhead', direction: 'in' })).toBeGreaterThanOrEqual(pingsIn);
+    expect(sampleValue(families, 'xrpl_overlay_traffic_bytes_total', { category: 'total', direction: 'in' })).toBeGreaterThanOrEqual(bytesIn);
     for (const s of families.get('xrpl_overlay_messages_total')!.samples) {
       expect(Object.keys(s.labels).sort()).toEqual(['direction', 'type']);
       expect(['in', 'out']).toContain(s.labels.direction);

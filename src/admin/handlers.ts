@@ -21,6 +21,7 @@ import { expectedField, invalidField, missingField, rpcError } from './errors.js
 import type { PeerWatch } from './peer-watch.js';
 import { hubOf, manifestCommand } from './validator-commands.js';
 import { VALIDATIONS_STREAM, validatorMonitorCommand } from './monitor-commands.js';
+import { getCounts } from './traffic-counts.js';
 import { unlListJson, validatorListSitesJson, validatorsJson } from '../validators/reports.js';
 
 export type Params = Record<string, unknown>;
@@ -77,6 +78,10 @@ const HANDLERS: Record<string, Handler> = {
   unl_list: (ctx) => unlListJson(hubOf(ctx)),
   manifest: (ctx, params) => manifestCommand(hubOf(ctx), params),
   validator_monitor: (ctx) => validatorMonitorCommand(ctx),
+  // rippled's doTxReduceRelay: the overlay's TxMetrics, zeros unless [reduce_relay] tx_enable or tx_metrics.
+  tx_reduce_relay: (ctx) => ctx.overlay.txRelay.metrics.json(),
+  // Traffic by rippled's categories, in the shape of rippled's get_counts (traffic-counts.ts).
+  get_counts: (ctx) => getCounts(ctx.overlay),
   subscribe: (_ctx, params, session) => subscription(params, session, true),
   unsubscribe: (_ctx, params, session) => subscription(params, session, false),
 };
@@ -107,14 +112,8 @@ function peersResult(ctx: AdminContext, apiVersion: number): Result {
       else if (p.track === 'unknown') p.sanity = 'unknown';
     }
   }
-  // Peers.cpp: every cluster member but ourselves, with its name as `tag`. We receive no
-  // cluster load reports, so `fee` and `age` never appear.
-  const cluster: Record<string, { tag?: string }> = {};
-  for (const c of ctx.overlay.opts.cluster) {
-    if (c.n9 === ctx.overlay.opts.identity.n9) continue;
-    cluster[c.n9] = c.name ? { tag: c.name } : {};
-  }
-  return { cluster, peers };
+  // Peers.cpp: every cluster member but ourselves: `tag` (its name), `fee` and `age` from its TMCluster reports.
+  return { cluster: ctx.overlay.cluster.peersJson(), peers };
 }
 
 /** One peer the way rippled's PeerImp::json() reports it. */

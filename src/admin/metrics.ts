@@ -15,6 +15,7 @@ import { VERSION } from '../version.js';
 import { type LedgerInfoKind, LEDGER_INFO_KINDS } from '../overlay/ledger-requests.js';
 import { registerValidatorMetrics } from './validator-metrics.js';
 import { registerMonitorMetrics } from './monitor-commands.js';
+import { registerTrafficMetrics } from './traffic-counts.js';
 
 export type MetricType = 'counter' | 'gauge';
 
@@ -283,5 +284,6 @@ export class OverlayMetrics {
     });
     if (this.overlay.opts.validators) registerValidatorMetrics(r, this.overlay.opts.validators);
     if (this.overlay.opts.monitor) registerMonitorMetrics(r, this.overlay.opts.monitor);
+    registerTrafficMetrics(r, this.overlay.traffic);
   }
 }

@@ -81,6 +81,16 @@ export interface OverlayConfig {
   verifyEndpoints: boolean;
 }
 
+export interface ReduceRelayConfig {
+  txEnable: boolean;
+  txMetrics: boolean;
+  txMinPeers: number;
+  txRelayPercentage: number;
+  /** `vp_base_squelch_enable`, or its older name `vp_enable`. */
+  vpBaseSquelchEnable: boolean;
+  vpBaseSquelchMaxSelectedPeers: number;
+}
+
 /**
  * A stanza (or key) that is in the file but does not affect us.
  * - unused: rippled knows it, we have no use for it (log at debug level)
@@ -138,6 +148,8 @@ export interface Config {
   validators: ValidatorsConfig;
   /** [rpc_startup]: admin commands run once at start. */
   rpcStartup: StartupCommand[];
+  /** `[reduce_relay]`: squelching and transaction reduce-relay, as rippled reads them. */
+  reduceRelay: ReduceRelayConfig;
   /** `[validator_monitor]` (ours): the monitor's timers and limits. */
   validatorMonitor: ValidatorMonitorConfig;
   ignored: IgnoredStanza[];
@@ -168,6 +180,7 @@ export function parseConfig(text: string, file = 'rippled.cfg'): Config {
     timers,
     validators: readValidatorsConfig(r.source),
     rpcStartup: readRpcStartup(r.source),
+    reduceRelay: readReduceRelay(r),
     validatorMonitor: readValidatorMonitor(r.source),
     ignored: [],
   };
@@ -746,6 +759,24 @@ function readOverlay(r: Reader, timers: Timers): OverlayConfig {
   return overlay;
 }
 
+function readReduceRelay(r: Reader): ReduceRelayConfig {
+  const s = r.stanza('reduce_relay');
+  const both = s?.entries.has('vp_base_squelch_enable') && s.entries.has('vp_enable');
+  if (both) {
+    r.fail('reduce_relay', s!.entries.get('vp_enable')!.line,
+      'vp_enable is the old name of vp_base_squelch_enable: set only one of them');
+  }
+  const squelch = s?.entries.has('vp_enable') ? 'vp_enable' : 'vp_base_squelch_enable';
+  return {
+    txEnable: r.entryBool(s, 'tx_enable', false),
+    txMetrics: r.entryBool(s, 'tx_metrics', false),
+    txMinPeers: r.entryCount(s, 'tx_min_peers', 20, 10),
+    txRelayPercentage: r.entryCount(s, 'tx_relay_percentage', 25, 10, 100),
+    vpBaseSquelchEnable: r.entryBool(s, squelch, false),
+    vpBaseSquelchMaxSelectedPeers: r.entryCount(s, 'vp_base_squelch_max_selected_peers', 5, 3),
+  };
+}
+
 /** [peerfinder] is ours alone, so anything in it we do not know is a mistake. */
 function readPeerfinderKeys(r: Reader): void {
   const stanza = r.stanza('peerfinder');
@@ -768,7 +799,7 @@ const USED_STANZAS = new Set([
   'ledger_replay', 'database_path', 'debug_logfile', 'vl', 'hashrouter', 'peerfinder',
   'crawl_network',
   'rpc_startup',
-  'validator_monitor',
+  'validator_monitor', 'reduce_relay',
 ]);
 
 /** Stanzas rippled reads (xrpl/config/Constants.h and older releases) that an overlay node has no use for. */
@@ -777,7 +808,7 @@ const RIPPLED_STANZAS = new Set([
   'fetch_depth', 'historical_shard_paths', 'import_db', 'insight', 'io_workers', 'ledger_history',
   'ledger_tx_tables', 'max_subscriptions_per_connection', 'max_transactions', 'network_quorum', 'node_db',
   'node_size', 'path_search', 'path_search_fast', 'path_search_max', 'path_search_old', 'perf',
-  'port_grpc', 'prefetch_workers', 'reduce_relay', 'relational_db', 'relay_proposals', 'relay_validations',
+  'port_grpc', 'prefetch_workers', 'relational_db', 'relay_proposals', 'relay_validations',
   'shard_db', 'signing_support', 'sntp_servers', 'sqdb', 'sqlite', 'ssl_verify', 'ssl_verify_dir',
   'ssl_verify_file', 'sweep_interval', 'transaction_queue', 'validation_seed', 'validator_keys',
   'validator_key_revocation', 'validator_list_keys', 'validator_list_sites', 'validator_list_threshold',

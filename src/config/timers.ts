@@ -131,6 +131,36 @@ export const TIMER_ROWS = [
     doc: 'Ours: uncompressed bytes one peer may make us decompress per second; past it the peer is not read until the budget refills (LZ4 expands up to 255 times; rippled has no such limit).',
   },
   {
+    key: 'reduceRelayWaitOnBootup', stanza: 'overlay', configKey: 'reduce_relay_wait_on_bootup', default: 10 * MINUTE,
+    unit: 'ms', min: 0, max: DAY,
+    doc: 'Squelching ([reduce_relay] vp_base_squelch_enable) starts this long after start-up, once connections have settled (reduce_relay WAIT_ON_BOOTUP).',
+  },
+  {
+    key: 'txQueueInterval', stanza: 'overlay', configKey: 'tx_queue_interval', default: 1 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'With [reduce_relay] tx_enable: queued transaction hashes go to each peer (TMHaveTransactions) this often (the OverlayImpl timer, 1 s).',
+  },
+  {
+    key: 'txCacheSize', stanza: 'overlay', configKey: 'tx_cache_size', default: 65_536,
+    unit: 'count', min: 1, max: 10_000_000,
+    doc: 'With tx_enable: transactions kept to answer peers asking by hash (TransactionMaster cache, 65536).',
+  },
+  {
+    key: 'txCacheAge', stanza: 'overlay', configKey: 'tx_cache_age', default: 30 * MINUTE,
+    unit: 'ms', min: TEST_MIN, max: DAY,
+    doc: 'With tx_enable: how long a kept transaction stays (TransactionMaster cache, 30 min).',
+  },
+  {
+    key: 'txCacheBytes', stanza: 'overlay', configKey: 'tx_cache_bytes', default: 64 * 1024 * 1024,
+    unit: 'count', min: 65_536, max: 16 * 1024 * 1024 * 1024,
+    doc: 'Ours: the kept transactions hold at most this many bytes (rippled bounds only their count).',
+  },
+  {
+    key: 'clusterInterval', stanza: 'overlay', configKey: 'cluster_interval', default: 10 * SECOND,
+    unit: 'ms', min: TEST_MIN, max: HOUR,
+    doc: 'With [cluster_nodes]: send our status and the members\' (TMCluster) to connected members this often (NetworkOPs cluster timer, 10 s).',
+  },
+  {
     key: 'resourceWarnThreshold', stanza: 'overlay', configKey: 'resource_warn_threshold', default: 5000,
     unit: 'count', min: 1, max: 100_000_000,
     doc: 'Charge balance at which a peer is warned about (Resource warningThreshold).',

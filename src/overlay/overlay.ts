@@ -16,7 +16,7 @@ import { encodeFrame, tryEncodeFrame, type RawFrame } from '../protocol/framing.
 import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';
 import { header, type HttpHead } from '../protocol/http-head.js';
 import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
-import { NodeEvent, type TMEndpoints } from '../protocol/messages.js';
+import { NodeEvent, type TMEndpoints, type TMSquelch } from '../protocol/messages.js';
 import {
   badRequestResponse,
   checkInbound,
@@ -52,6 +52,11 @@ import { bootcachePath, type Bootcache } from './peerfinder/bootcache.js';
 import type { Livecache } from './peerfinder/livecache.js';
 import { type DiscoveryTimers, type HostPort, PeerFinder, type Slot } from './peerfinder/manager.js';
 import { PeerFinderIo } from './peerfinder-io.js';
+import { messageValidator, ValidatorReduceRelay } from '../reduce-relay/vp-relay.js';
+import { OT_TRANSACTIONS, TxReduceRelay, type TxRelayOptions } from '../reduce-relay/tx-relay.js';
+import { txMetricOf } from '../reduce-relay/tx-messages.js';
+import { ClusterState, LOAD_BASE } from '../cluster/cluster.js';
+import { TrafficCount } from '../traffic/traffic-count.js';
 
 export type { DiscoveryTimers, HostPort } from './peerfinder/manager.js';
 
@@ -118,6 +123,12 @@ export interface OverlayOptions {
   validators?: ValidatorsHub;
   /** The validator monitor (src/monitor): fed every verified validation; its validated ledger is what we announce. */
   monitor?: ValidatorMonitor;
+  /** [reduce_relay] vp_base_squelch_*: squelching; none: off (TMSquelch ignored, as vprr is not offered). */
+  vpReduceRelay?: { enabled: boolean; maxSelectedPeers: number; waitOnBootupMs: number };
+  /** [reduce_relay] tx_*: transaction reduce-relay; none: off (txrr not offered, every tx to every peer). */
+  txReduceRelay?: Omit<TxRelayOptions, 'now' | 'shuffle'> & { queueIntervalMs: number };
+  /** [overlay] cluster_interval: how often we send TMCluster to cluster members (rippled: 10 s). */
+  clusterIntervalMs?: number;
   /** [network_quorum]: peers needed to count as connected (rippled's default 1). */
   networkQuorum?: number;
   timers: OverlayTimers;
@@ -171,6 +182,16 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   readonly ledgerRequests: LedgerRequests;
   /** Does the I/O PeerFinder decides on: dials, endpoints, connect tests. */
   private readonly io: PeerFinderIo;
+  /** Validator/proposal squelching (src/reduce-relay). */
+  readonly vpRelay: ValidatorReduceRelay;
+  /** Transaction reduce-relay (src/reduce-relay). */
+  readonly txRelay: TxReduceRelay;
+  private txQueueTimer: NodeJS.Timeout | undefined;
+  /** [cluster_nodes] members' reported status and the cluster fee (src/cluster). */
+  readonly cluster: ClusterState;
+  /** Traffic by rippled's categories (src/traffic). */
+  readonly traffic = new TrafficCount();
+  private clusterTimer: NodeJS.Timeout | undefined;
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -231,6 +252,17 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       limits: opts.timers.ledgerRequests,
       log: opts.log,
     });
+    this.vpRelay = new ValidatorReduceRelay({
+      enabled: opts.vpReduceRelay?.enabled ?? false,
+      maxSelectedPeers: opts.vpReduceRelay?.maxSelectedPeers ?? 5,
+      waitOnBootupMs: opts.vpReduceRelay?.waitOnBootupMs,
+      peer: (id) => this.peersById.get(id),
+      onIgnored: () => this.traffic.add('squelch_ignored', true, 0),
+    });
+    this.txRelay = new TxReduceRelay(
+      opts.txReduceRelay ?? { enabled: false, metrics: false, minPeers: 20, relayPercentage: 25, cache: { size: 65_536, ageMs: 1_800_000, bytes: 64 << 20 } },
+    );
+    this.cluster = new ClusterState(opts.identity.n9, opts.cluster, networkTimeNow);
     opts.monitor?.on('quorum', (l) => this.announceValidated(l));
   }
 
@@ -297,6 +329,15 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.resourceTimer = setInterval(() => this.resources.expire(), this.opts.timers.resourceSweepMs);
     this.resourceTimer.unref();
     this.ledgerRequests.start(this.opts.timers.pingIntervalMs);
+    this.vpRelay.start();
+    if (this.opts.cluster.length) {
+      this.clusterTimer = setInterval(() => this.sendCluster(), this.opts.clusterIntervalMs ?? 10_000);
+      this.clusterTimer.unref();
+    }
+    if (this.txRelay.enabled) {
+      this.txQueueTimer = setInterval(() => this.sendTxQueues(), this.opts.txReduceRelay!.queueIntervalMs);
+      this.txQueueTimer.unref();
+    }
     this.tick();
   }
 
@@ -306,6 +347,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     clearInterval(this.sweepTimer);
     clearInterval(this.resourceTimer);
     this.ledgerRequests.stop();
+    this.vpRelay.stop();
+    clearInterval(this.txQueueTimer);
+    clearInterval(this.clusterTimer);
     for (const peer of this.peers()) peer.close({ reason: 'shutdown' });
     this.opts.validators?.stop();
     await this.listener?.stop();
@@ -564,6 +608,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       ...(this.opts.timers.decompressBytesPerSecond ? { decompressBytesPerSecond: this.opts.timers.decompressBytesPerSecond } : {}),
       consumer,
       log: this.log,
+      onSent: (type, bytes, msg) => this.traffic.addMessage(type, msg, false, bytes),
     };
   }
 
@@ -579,6 +624,8 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.slots.delete(peer.id);
       const fixedLost = this.peerFinder.onClosed(slot);
       this.ledgerRequests.onPeerClosed(peer);
+      this.vpRelay.onPeerClosed(peer.id);
+      this.txRelay.onPeerClosed(peer.id);
       this.log.info({ peer: info.n9, direction: info.direction, reason: close.reason, detail: describeClose(close), uptime: peer.uptimeSeconds, fixed: info.fixed || undefined }, 'peer disconnected');
       this.disconnects.total++;
       if (close.reason === 'resource-limit') this.disconnects.resources++;
@@ -601,7 +648,20 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
+    this.traffic.addMessage(frame.type, msg, true, frame.wireBytes);
+    if (this.txRelay.metricsOn) {
+      const followed = txMetricOf(msg);
+      if (followed) this.txRelay.metrics.addMessage(followed, frame.wireBytes);
+    }
     if (msg.name === 'ENDPOINTS') this.io.onEndpoints(peer, msg.message);
+    else if (msg.name === 'SQUELCH') this.onSquelch(peer, msg.message);
+    else if (msg.name === 'CLUSTER') {
+      if (peer.info.cluster) this.cluster.onCluster(msg.message);
+      else peer.charge(Charge.useless, 'unknown cluster'); // rippled: feeUnwantedData
+    }
+    else if (msg.name === 'HAVE_TRANSACTIONS' || msg.name === 'TRANSACTIONS' || (msg.name === 'GET_OBJECTS' && msg.message.type === OT_TRANSACTIONS && msg.message.query)) {
+      this.onTxReduceRelay(peer, msg);
+    }
     else if (this.ledgerRequests.onMessage(peer, msg)) return;
     else if (msg.name === 'VALIDATOR_LIST' || msg.name === 'VALIDATOR_LIST_COLLECTION') {
       const r = this.opts.validators?.onValidatorList(peer, msg, this.peers());
@@ -623,10 +683,21 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       else this.log.debug({ peer: from.info.n9, reason: check.reason }, 'not relayed');
       return;
     }
+    if (msg.name === 'TRANSACTION') this.txRelay.onTransactionFrom(from.id, msg.message.rawTransaction);
     const skip = this.router.receive(check.key, from.id);
-    if (!skip) return void this.emit('relayItem', msg.name, 'duplicate');
     const hub = this.opts.validators;
+    const validator = messageValidator(msg);
+    if (!skip) {
+      const dup = msg.name === 'TRANSACTION' ? 'transactions_duplicate' : msg.name === 'PROPOSE_LEDGER' ? 'proposals_duplicate' : msg.name === 'VALIDATION' ? 'validations_duplicate' : undefined;
+      if (dup) this.traffic.add(dup, true, frame.wireBytes);
+      // A later copy still tells the slots which peers carry this validator (rippled counts it too).
+      if (validator !== undefined && (!hub || relayDecision(hub, msg) !== 'drop')) this.vpRelay.observe(check.key, validator, [from.id]);
+      return void this.emit('relayItem', msg.name, 'duplicate');
+    }
     const policy = hub ? relayDecision(hub, msg) : 'relay';
+    if (hub && validator !== undefined && !hub.list.trusted(Buffer.from(validator, 'hex'))) {
+      this.traffic.add(msg.name === 'VALIDATION' ? 'validations_untrusted' : 'proposals_untrusted', true, frame.wireBytes);
+    }
     if (policy === 'drop') return;
     if (check.verify && !check.verify()) {
       this.emit('relayItem', msg.name, 'refused');
@@ -659,16 +730,63 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     } else if (policy === 'hold') return;
     this.emit('relayItem', msg.name, 'relayed');
     this.relayed.items++;
+    if (validator !== undefined) this.vpRelay.observe(check.key, validator, skip);
+    const txPlan = msg.name === 'TRANSACTION' ? this.txRelay.plan(msg.message.rawTransaction, this.peers(), skip) : undefined;
+    for (const f of txPlan?.flushes ?? []) this.peersById.get(f.peerId)?.send('HAVE_TRANSACTIONS', f.message);
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     // A 64 MiB payload (accepted, as rippled does) fits only a compressed frame: none for the others.
     const framed: { plain?: Buffer | null; lz4?: Buffer | null } = {};
     for (const p of this.peersById.values()) {
       if (p === from || skip.has(p.id)) continue;
       if (p.unwrittenBytes >= this.opts.timers.relayBacklogBytes) continue; // not reading: no more for it
+      if (!this.vpRelay.mayRelay(p.id, validator)) {
+        this.traffic.add('squelch_suppressed', false, payload.length + 6); // it squelched this validator
+        continue;
+      }
+      if (txPlan && !txPlan.send.has(p.id)) continue; // gets the hash in its next TMHaveTransactions
       const lz4 = p.info.features.compression;
       const out = lz4 ? (framed.lz4 ??= tryEncodeFrame(frame.type, payload, true) ?? null) : (framed.plain ??= tryEncodeFrame(frame.type, payload, false) ?? null);
       if (out) p.sendFrame(frame.type, out);
     }
+  }
+
+  private onSquelch(peer: Peer, m: TMSquelch): void {
+    const r = this.vpRelay.onSquelch(peer, m);
+    if (r.charge) peer.charge(r.charge, r.reason);
+    else this.log.debug({ peer: peer.info.n9, outcome: r.outcome, reason: r.reason }, 'squelch');
+  }
+
+  /** TMHaveTransactions, TMTransactions and requests for transactions by hash (tx reduce-relay). */
+  private onTxReduceRelay(peer: Peer, msg: PeerMessage): void {
+    if (msg.name === 'HAVE_TRANSACTIONS') {
+      const r = this.txRelay.onHaveTransactions(peer, msg.message);
+      if (r.charge) peer.charge(r.charge, r.reason);
+      else if (r.request) peer.send('GET_OBJECTS', r.request);
+    } else if (msg.name === 'GET_OBJECTS') {
+      const r = this.txRelay.onGetTransactions(peer, msg.message);
+      if (r.charge) peer.charge(r.charge, r.reason);
+      else if (r.reply) peer.send('TRANSACTIONS', r.reply);
+    } else if (msg.name === 'TRANSACTIONS') {
+      const r = this.txRelay.onTransactions(peer, msg.message);
+      if (r.charge) return void peer.charge(r.charge, r.reason);
+      for (const tx of r.transactions ?? []) {
+        if (peer.closed) return;
+        const payload = encodeMessage('TRANSACTION', tx);
+        this.relay(peer, { name: 'TRANSACTION', type: MessageType.TRANSACTION, message: tx }, { type: MessageType.TRANSACTION, payload, compressed: false, wireBytes: payload.length });
+      }
+    }
+  }
+
+  /** Our status (load fee: always normal, we run no transactions) and the members', to every member connected. */
+  private sendCluster(): void {
+    const m = this.cluster.report(LOAD_BASE);
+    if (!m) return;
+    for (const p of this.peersById.values()) if (p.info.cluster) p.send('CLUSTER', m);
+  }
+
+  /** Each peer's queued transaction hashes, in one TMHaveTransactions (rippled's sendTxQueue). */
+  private sendTxQueues(): void {
+    for (const { peerId, message } of this.txRelay.drainQueues()) this.peersById.get(peerId)?.send('HAVE_TRANSACTIONS', message);
   }
 
   private onPeerStatus(peer: Peer, s: PeerLedgerStatus): void {

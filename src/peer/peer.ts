@@ -74,6 +74,8 @@ export interface PeerOptions {
    */
   consumer?: ResourceConsumer;
   log?: PeerLog;
+  /** Every frame handed to the socket, with its message when we encoded it here (traffic categories). */
+  onSent?: (type: number, bytes: number, msg?: PeerMessage) => void;
 }
 
 export interface PeerLog {
@@ -193,22 +195,23 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   send<K extends MessageTypeName>(name: K, message: MessageMap[K]): void {
-    this.sendRaw(MessageType[name], encodeMessage(name, message));
+    this.sendRaw(MessageType[name], encodeMessage(name, message), { name, type: MessageType[name], message } as PeerMessage);
   }
 
   /** Send an already-encoded payload, framed (and compressed when negotiated) for this peer. */
-  sendRaw(type: number, payload: Buffer): void {
+  sendRaw(type: number, payload: Buffer, msg?: PeerMessage): void {
     if (this.closed) return;
-    this.sendFrame(type, encodeFrame(type, payload, this.info.features.compression));
+    this.sendFrame(type, encodeFrame(type, payload, this.info.features.compression), msg);
   }
 
   /**
    * Send a frame made once for many peers (relay): it must be framed for this peer's compression
    * setting, i.e. encodeFrame(type, payload, peer.info.features.compression).
    */
-  sendFrame(type: number, frame: Buffer): void {
+  sendFrame(type: number, frame: Buffer, msg?: PeerMessage): void {
     if (this.closed) return;
     this.traffic.record('out', type, frame.length);
+    this.opts.onSent?.(type, frame.length, msg);
     this.pendingWrites++;
     this.socket.write(frame, () => {
       this.pendingWrites--;
