@@ -514,12 +514,25 @@ describe('peer protocol stanzas', () => {
       "rippled.cfg:2: [overlay]: max_diverged_time: expected a number of seconds, got 'soon'", 2, 'overlay');
   });
 
-  it('[reduce_relay] is a rippled stanza we do not use yet: accepted unread and listed as unused', () => {
-    // Neither squelching nor transaction reduce-relay is implemented, so its keys are not read (a value
-    // rippled would refuse is no error here) and the stanza is logged at debug level like rippled's others.
-    const c = parseConfig(cfg('[reduce_relay]', 'vp_base_squelch_enable = 1', 'vp_enable = 1', 'tx_min_peers = 9'));
-    expect(c.ignored).toEqual([{ stanza: 'reduce_relay', line: 1, reason: 'unused' }]);
-    expect(c).not.toHaveProperty('reduceRelay');
+  it('reads [reduce_relay]', () => {
+    const c = parseConfig(cfg('[reduce_relay]', 'tx_enable = 1', 'tx_metrics = 1', 'tx_min_peers = 10',
+      'tx_relay_percentage = 100', 'vp_base_squelch_enable = 1', 'vp_base_squelch_max_selected_peers = 3'));
+    expect(c.reduceRelay).toEqual({
+      txEnable: true, txMetrics: true, txMinPeers: 10, txRelayPercentage: 100,
+      vpBaseSquelchEnable: true, vpBaseSquelchMaxSelectedPeers: 3,
+    });
+    expect(parseConfig(cfg('[reduce_relay]', 'vp_enable = 1')).reduceRelay.vpBaseSquelchEnable).toBe(true);
+  });
+
+  it('checks [reduce_relay] as rippled does', () => {
+    expectError(cfg('[reduce_relay]', 'vp_base_squelch_enable = 1', 'vp_enable = 1'),
+      'rippled.cfg:3: [reduce_relay]: vp_enable is the old name of vp_base_squelch_enable: set only one of them', 3, 'reduce_relay');
+    expectError(cfg('[reduce_relay]', 'tx_min_peers = 9'),
+      'rippled.cfg:2: [reduce_relay]: tx_min_peers must be between 10 and 9007199254740991, got 9', 2, 'reduce_relay');
+    expectError(cfg('[reduce_relay]', 'tx_relay_percentage = 101'),
+      'rippled.cfg:2: [reduce_relay]: tx_relay_percentage must be between 10 and 100, got 101', 2, 'reduce_relay');
+    expectError(cfg('[reduce_relay]', 'vp_base_squelch_max_selected_peers = 2'),
+      'rippled.cfg:2: [reduce_relay]: vp_base_squelch_max_selected_peers must be between 3 and 9007199254740991, got 2', 2, 'reduce_relay');
   });
 
   it('reads [database_path] and [debug_logfile] as written', () => {
