@@ -10,9 +10,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry
 import type { Overlay, RelayOutcome } from '../overlay/overlay.js';
 import type { Peer } from '../peer/peer.js';
 import { CLOSE_REASONS, type HandshakeFailure, type PeerClose } from '../peer/reasons.js';
-import { Charge, type ChargeKind } from '../peer/resource.js';
+import { Charge, type ChargeKind } from '../resource/resource.js';
 import { VERSION } from '../version.js';
-import { type LedgerInfoKind, LEDGER_INFO_KINDS } from '../overlay/ledger-requests.js';
+import { type LedgerInfoKind, LEDGER_INFO_KINDS } from '../relay/ledger-requests.js';
 import { registerValidatorMetrics } from './validator-metrics.js';
 
 export type MetricType = 'counter' | 'gauge';

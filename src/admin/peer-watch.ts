@@ -3,7 +3,7 @@
  * tracking the network (rippled's converged / unknown / diverged, as the overlay judges it for
  * routing and for max_unknown_time) and its recent transfer rates, from a one-second sampler.
  */
-import type { Tracking } from '../overlay/ledger-tracking.js';
+import type { Tracking } from '../relay/ledger-tracking.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer } from '../peer/peer.js';
 

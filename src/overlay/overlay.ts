@@ -27,29 +27,29 @@ import {
   type LocalNode,
   serviceUnavailableResponse,
   upgradeResponse,
-} from '../peer/handshake-io.js';
+} from '../connect/handshake-io.js';
 import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions } from '../peer/peer.js';
 import { describeClose, type HandshakeFailure, type PeerClose } from '../peer/reasons.js';
-import { Charge } from '../peer/resource.js';
-import { type ResourceConsumer, ResourceTable, type ResourceTableOptions } from '../peer/resource-table.js';
+import { Charge } from '../resource/resource.js';
+import { type ResourceConsumer, ResourceTable, type ResourceTableOptions } from '../resource/resource-table.js';
 import { buildCrawl, type CrawlOptions, type OverlayServerFacts, type ServerPort } from './crawl.js';
 import { buildHealth } from './health.js';
-import { HashRouter } from './hash-router.js';
-import { isNewAnnouncement, statusMessage } from './ledger-announce.js';
-import { type LedgerRequestLimits, LedgerRequests } from './ledger-requests.js';
-import { checkRelayItem } from './relay-checks.js';
+import { HashRouter } from '../relay/hash-router.js';
+import { isNewAnnouncement, statusMessage } from '../relay/ledger-announce.js';
+import { type LedgerRequestLimits, LedgerRequests } from '../relay/ledger-requests.js';
+import { checkRelayItem } from '../relay/relay-checks.js';
 import { encodeMessage } from '../protocol/codec.js';
 import { ValidatorsHub } from '../validators/hub.js';
-import { LIST_FEE_CHARGES, relayDecision, validatorServerInfo } from './validator-relay.js';
+import { LIST_FEE_CHARGES, relayDecision, validatorServerInfo } from '../relay/validator-relay.js';
 import { listExpired, unlInfo } from '../validators/reports.js';
 import { Listener, sendHttp } from './listener.js';
 import { Reservations } from './reservations.js';
-import { bootcachePath, type Bootcache } from './peerfinder/bootcache.js';
-import type { Livecache } from './peerfinder/livecache.js';
-import { type DiscoveryTimers, type HostPort, PeerFinder, type Slot } from './peerfinder/manager.js';
+import { bootcachePath, type Bootcache } from '../peerfinder/bootcache.js';
+import type { Livecache } from '../peerfinder/livecache.js';
+import { type DiscoveryTimers, type HostPort, PeerFinder, type Slot } from '../peerfinder/manager.js';
 import { PeerFinderIo } from './peerfinder-io.js';
 
-export type { DiscoveryTimers, HostPort } from './peerfinder/manager.js';
+export type { DiscoveryTimers, HostPort } from '../peerfinder/manager.js';
 
 export interface OverlayTimers {
   pingIntervalMs: number;

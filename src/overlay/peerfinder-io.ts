@@ -8,10 +8,10 @@ import net, { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { formatEndpoint, isUnspecifiedIp, normalizeIp, type IpEndpoint } from '../protocol/address.js';
 import type { TMEndpoints } from '../protocol/messages.js';
-import { ConnectError } from '../peer/handshake-io.js';
+import { ConnectError } from '../connect/handshake-io.js';
 import type { Peer } from '../peer/peer.js';
-import { Charge } from '../peer/resource.js';
-import type { FixedPeer, PeerFinder, Slot } from './peerfinder/manager.js';
+import { Charge } from '../resource/resource.js';
+import type { FixedPeer, PeerFinder, Slot } from '../peerfinder/manager.js';
 
 /** What the driver needs of the overlay. */
 export interface PeerFinderHost {

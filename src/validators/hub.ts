@@ -10,7 +10,7 @@ import type { ValidatorsConfig } from '../config/validators.js';
 import type { TMManifests, TMValidatorList, TMValidatorListCollection } from '../protocol/messages.js';
 import type { ProtocolVersion } from '../protocol/handshake.js';
 import { formatEndpoint } from '../protocol/address.js';
-import { fieldCode, readObject, SerializedType } from '../overlay/ledger-objects.js';
+import { fieldCode, readObject, SerializedType } from '../ledger/ledger-objects.js';
 import { ManifestCache } from './manifest-cache.js';
 import { type Fetcher, parseSiteBlobs, type SiteTimers, ValidatorSites } from './sites.js';
 import { jsonObject, readJsonState, writeJsonAtomic } from '../identity/state-file.js';
