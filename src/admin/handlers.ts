@@ -15,7 +15,7 @@ import { buildServerInfo } from '../overlay/crawl.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Reservation } from '../overlay/reservations.js';
 import type { Peer } from '../peer/peer.js';
-import { formatEndpoint, isUnspecifiedIp } from '../protocol/address.js';
+import { formatEndpoint, isUnspecifiedIp } from '../address/address.js';
 import { NodeStatus } from '../protocol/messages.js';
 import { expectedField, invalidField, missingField, rpcError } from './errors.js';
 import type { PeerWatch } from './peer-watch.js';

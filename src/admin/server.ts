@@ -22,7 +22,7 @@ import { loadTlsMaterial } from '../identity/certificate.js';
 import type { Overlay } from '../overlay/overlay.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
 import type { PeerClose } from '../peer/reasons.js';
-import { formatEndpoint } from '../protocol/address.js';
+import { formatEndpoint } from '../address/address.js';
 import { NodeEvent, NodeStatus } from '../protocol/messages.js';
 import { AllowList } from './allow-list.js';
 import { RPC_ERRORS, RpcError, type RpcErrorFields } from './errors.js';

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { decodeNodePublic, decodeSeed } from 'ripple-address-codec';
+import { hostBitsClear, ipBytes, isPrivateOrLocalIp } from '../address/address.js';
 import { ConfigError, parseStanzas, type Stanza, type StanzaFile, type StanzaLine } from './stanzas.js';
 import { checkKeys } from './known-keys.js';
 import { readRpcStartup, type StartupCommand } from './rpc-startup.js';
@@ -474,15 +475,15 @@ export function parseAdminList(text: string): string[] {
   for (const raw of text.split(',')) {
     const item = raw.trim();
     const kind = isIP(item);
-    if (kind !== 0 && isUnspecified(item)) return ['0.0.0.0/0', '::/0'];
+    if (kind !== 0 && ipBytes(item).every((b) => b === 0)) return ['0.0.0.0/0', '::/0'];
     if (kind === 4) nets.push(`${item}/32`);
     else if (kind === 6) nets.push(`${item}/128`);
-    else nets.push(parseSubnet(item));
+    else nets.push(checkAdminSubnet(item));
   }
   return nets;
 }
 
-function parseSubnet(item: string): string {
+function checkAdminSubnet(item: string): string {
   const match = /^([^/]+)\/(\d{1,3})$/.exec(item);
   const kind = match ? isIP(match[1]!) : 0;
   if (!match || kind === 0) throw new BadValue(`admin: '${item}' is neither an IP address nor a subnet`);
@@ -494,53 +495,6 @@ function parseSubnet(item: string): string {
     throw new BadValue(`admin: '${item}' is not a network address (bits after /${prefix} must be 0)`);
   }
   return item;
-}
-
-function hostBitsClear(bytes: number[], prefix: number): boolean {
-  return bytes.every((byte, i) => {
-    const keep = Math.max(0, Math.min(8, prefix - i * 8));
-    const mask = (0xff << (8 - keep)) & 0xff;
-    return (byte & ~mask & 0xff) === 0;
-  });
-}
-
-/** The 4 or 16 bytes of an address that isIP accepts. */
-function ipBytes(ip: string): number[] {
-  if (isIP(ip) === 4) return ip.split('.').map(Number);
-  const address = ip.split('%')[0]!;
-  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
-  const groups = (part: string | undefined): number[] => {
-    if (!part) return [];
-    return part.split(':').flatMap((g) => (g.includes('.') ? ipv4AsGroups(g) : [parseInt(g, 16)]));
-  };
-  const front = groups(head);
-  const back = groups(tail);
-  const middle = new Array<number>(8 - front.length - back.length).fill(0);
-  return [...front, ...middle, ...back].flatMap((g) => [g >> 8, g & 0xff]);
-}
-
-function ipv4AsGroups(ip: string): number[] {
-  const [a, b, c, d] = ip.split('.').map(Number) as [number, number, number, number];
-  return [(a << 8) | b, (c << 8) | d];
-}
-
-function isUnspecified(ip: string): boolean {
-  return ipBytes(ip).every((b) => b === 0);
-}
-
-/** Addresses peers cannot reach us on: RFC 1918, loopback, link-local, unique-local, unspecified. */
-function isPrivateOrLocal(ip: string): boolean {
-  const b = ipBytes(ip);
-  if (b.length === 16 && b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) {
-    return isPrivateOrLocal(b.slice(12).join('.'));
-  }
-  if (b.every((x) => x === 0)) return true;
-  if (b.length === 4) {
-    const [x, y] = b as [number, number];
-    return x === 10 || x === 127 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 169 && y === 254);
-  }
-  const loopback = b.slice(0, 15).every((x) => x === 0) && b[15] === 1;
-  return loopback || (b[0]! & 0xfe) === 0xfc || (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -734,7 +688,7 @@ function readOverlay(r: Reader, timers: Timers): OverlayConfig {
   };
   const publicIp = stanza?.entries.get('public_ip');
   if (publicIp !== undefined) {
-    if (isIP(publicIp.value) === 0 || isPrivateOrLocal(publicIp.value)) {
+    if (isIP(publicIp.value) === 0 || isPrivateOrLocalIp(publicIp.value)) {
       r.fail('overlay', publicIp.line, `public_ip: expected a public IP address, got '${publicIp.value}'`);
     }
     overlay.publicIp = publicIp.value;

@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import type { NodeIdentity } from '../identity/node-key.js';
 import { encodeNodePublic } from '../identity/node-key.js';
 import { tlsClientOptions, type TlsMaterial } from '../identity/certificate.js';
-import { normalizeIp, parseEndpoint, type IpEndpoint } from '../protocol/address.js';
+import { normalizeIp, parseEndpoint, type IpEndpoint } from '../address/address.js';
 import type { ConnectFailure, HandshakeRefusal } from '../peer/reasons.js';
 import {
   acceptedVersion,

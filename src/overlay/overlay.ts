@@ -10,7 +10,7 @@ import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { TlsMaterial } from '../identity/certificate.js';
 import type { NodeIdentity } from '../identity/node-key.js';
-import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp } from '../protocol/address.js';
+import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp } from '../address/address.js';
 import type { PeerMessage } from '../protocol/codec.js';
 import { encodeFrame, tryEncodeFrame, type RawFrame } from '../protocol/framing.js';
 import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';

@@ -6,7 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import net, { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { formatEndpoint, isUnspecifiedIp, normalizeIp, type IpEndpoint } from '../protocol/address.js';
+import { formatEndpoint, isUnspecifiedIp, normalizeIp, type IpEndpoint } from '../address/address.js';
 import type { TMEndpoints } from '../protocol/messages.js';
 import { ConnectError } from '../connect/handshake-io.js';
 import type { Peer } from '../peer/peer.js';

@@ -22,7 +22,7 @@ import {
   parseEndpoint,
   sameIp,
   type IpEndpoint,
-} from '../protocol/address.js';
+} from '../address/address.js';
 import type { Bootcache } from './bootcache.js';
 import { endpointKey, handout, shuffle, type HandoutTarget, type HopEndpoint, type Livecache } from './livecache.js';
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { NodeIdentity } from '../identity/node-key.js';
 import { decodeNodePublic, verifyDigestSignature } from '../identity/node-key.js';
-import { isPublicIp, isUnspecifiedIp, normalizeIp, sameIp } from './address.js';
+import { isPublicIp, isUnspecifiedIp, normalizeIp, sameIp } from '../address/address.js';
 import { header } from './http-head.js';
 
 // ---------------------------------------------------------------- versions

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { ValidatorsConfig } from '../config/validators.js';
 import type { TMManifests, TMValidatorList, TMValidatorListCollection } from '../protocol/messages.js';
 import type { ProtocolVersion } from '../protocol/handshake.js';
-import { formatEndpoint } from '../protocol/address.js';
+import { formatEndpoint } from '../address/address.js';
 import { fieldCode, readObject, SerializedType } from '../ledger/ledger-objects.js';
 import { ManifestCache } from './manifest-cache.js';
 import { type Fetcher, parseSiteBlobs, type SiteTimers, ValidatorSites } from './sites.js';

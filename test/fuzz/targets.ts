@@ -18,7 +18,7 @@ import { checkRelayItem } from '../../src/relay/relay-checks.js';
 import { Reservations } from '../../src/overlay/reservations.js';
 import { checkManifestSignature, checkTransactionSignature, checkValidationSignature } from '../../src/ledger/signatures.js';
 import { decodeMessage, isKnownType } from '../../src/protocol/codec.js';
-import { parseEndpoint } from '../../src/protocol/address.js';
+import { parseEndpoint } from '../../src/address/address.js';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/framing.js';
 import { negotiateFeatures, parseProtocolVersions, verifyHandshakeHeaders, NO_FEATURES } from '../../src/protocol/handshake.js';
 import { HttpHeadReader, splitCommaList } from '../../src/protocol/http-head.js';
