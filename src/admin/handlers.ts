@@ -12,7 +12,7 @@ import type { Config } from '../config/config.js';
 import { DEFAULT_PEER_PORT } from '../config/config.js';
 import { decodeNodePublic } from '../identity/node-key.js';
 import { buildServerInfo } from '../overlay/crawl.js';
-import type { Overlay } from '../overlay/overlay.js';
+import type { OverlayView } from '../overlay/view.js';
 import type { Reservation } from '../overlay/reservations.js';
 import type { Peer } from '../peer/peer.js';
 import { formatEndpoint, isUnspecifiedIp } from '../address/address.js';
@@ -29,7 +29,7 @@ export type Result = Record<string, unknown>;
 export const PEER_STATUS_STREAM = 'peer_status';
 
 export interface AdminContext {
-  overlay: Overlay;
+  overlay: OverlayView;
   config: Config;
   log: Logger;
   watch: PeerWatch;
@@ -108,8 +108,8 @@ function peersResult(ctx: AdminContext, apiVersion: number): Result {
   // Peers.cpp: every cluster member but ourselves, with its name as `tag`. We receive no
   // cluster load reports, so `fee` and `age` never appear.
   const cluster: Record<string, { tag?: string }> = {};
-  for (const c of ctx.overlay.opts.cluster) {
-    if (c.n9 === ctx.overlay.opts.identity.n9) continue;
+  for (const c of ctx.overlay.cluster) {
+    if (c.n9 === ctx.overlay.nodeKey) continue;
     cluster[c.n9] = c.name ? { tag: c.name } : {};
   }
   return { cluster, peers };
@@ -122,7 +122,7 @@ export function peerJson(ctx: AdminContext, peer: Peer): Result {
   if (i.direction === 'in') j.inbound = true;
   if (i.cluster) {
     j.cluster = true;
-    const name = ctx.overlay.opts.cluster.find((c) => c.n9 === i.n9)?.name;
+    const name = ctx.overlay.cluster.find((c) => c.n9 === i.n9)?.name;
     if (name) j.name = name;
   }
   if (i.serverDomain) j.server_domain = i.serverDomain;

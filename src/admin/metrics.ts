@@ -7,7 +7,8 @@
  * Other parts of the node register their own families through `MetricsRegistry.register`.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
-import type { Overlay, RelayOutcome } from '../overlay/overlay.js';
+import type { RelayOutcome } from '../relay/fanout.js';
+import type { OverlayView } from '../overlay/view.js';
 import type { Peer } from '../peer/peer.js';
 import { CLOSE_REASONS, type HandshakeFailure, type PeerClose } from '../peer/reasons.js';
 import { Charge, type ChargeKind } from '../resource/resource.js';
@@ -102,7 +103,7 @@ export class OverlayMetrics {
   private readonly detach: () => void;
 
   constructor(
-    private readonly overlay: Overlay,
+    private readonly overlay: OverlayView,
     readonly registry: MetricsRegistry = new MetricsRegistry(),
   ) {
     const p = METRIC_PREFIX;
@@ -280,6 +281,6 @@ export class OverlayMetrics {
       type: 'counter',
       collect: () => [{ value: lr.unknownCookie }],
     });
-    if (this.overlay.opts.validators) registerValidatorMetrics(r, this.overlay.opts.validators);
+    if (this.overlay.validators) registerValidatorMetrics(r, this.overlay.validators);
   }
 }

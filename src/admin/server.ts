@@ -19,7 +19,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Config, PortConfig } from '../config/config.js';
 import { listenError } from '../config/listen-error.js';
 import { loadTlsMaterial } from '../identity/certificate.js';
-import type { Overlay } from '../overlay/overlay.js';
+import type { OverlayView } from '../overlay/view.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
 import type { PeerClose } from '../peer/reasons.js';
 import { formatEndpoint } from '../address/address.js';
@@ -39,7 +39,7 @@ const SERVER_HEADER = `xrpl-overlay-json-rpc/${VERSION}`;
 
 export interface AdminServiceOptions {
   config: Config;
-  overlay: Overlay;
+  overlay: OverlayView;
   log: Logger;
   /** Called when an admin sends `stop` (after the answer is written). */
   onStop(): void;
