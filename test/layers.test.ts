@@ -1,5 +1,5 @@
 /**
- * Data flows one way: every module of src/ may import only from its own unit (folder or top-level file) or from a
+ * Data flows one way, and modules stay small: every module of src/ may import only from its own unit (folder or top-level file) or from a
  * unit of a lower layer. The order below is the project's layering, as data; a new folder must be placed in it.
  */
 import fs from 'node:fs';
@@ -74,6 +74,14 @@ describe('layers', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('has no file over 500 lines (one job per module)', () => {
+    const long = files.flatMap((f) => {
+      const lines = fs.readFileSync(f, 'utf8').split('\n').length;
+      return lines > 500 ? [`${path.relative(SRC, f)}: ${lines}`] : [];
+    });
+    expect(long).toEqual([]);
   });
 
   it('catches an upward import (the check itself works)', () => {
