@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
-import { formatEndpoint, isPublicIp, isUnspecifiedIp } from '../address/address.js';
+import { formatEndpoint } from '../address/address.js';
 import type { PeerMessage } from '../protocol/codec.js';
 import type { RawFrame } from '../protocol/framing.js';
 import type { LocalNode } from '../connect/handshake-io.js';
@@ -19,16 +19,16 @@ import { buildCrawl, type OverlayServerFacts } from './crawl.js';
 import { buildHealth } from './health.js';
 import { HashRouter } from '../relay/hash-router.js';
 import { RelayFanout } from '../relay/fanout.js';
-import { isNewAnnouncement, statusMessage } from '../relay/ledger-announce.js';
+import { LedgerAnnouncer, statusMessage } from '../relay/ledger-announce.js';
 import { LedgerRequests } from '../relay/ledger-requests.js';
 import { LIST_FEE_CHARGES } from '../relay/validator-relay.js';
 import { listExpired, unlInfo } from '../validators/reports.js';
 import { Listener } from './listener.js';
 import { Reservations } from './reservations.js';
-import { bootcachePath, type Bootcache } from '../peerfinder/bootcache.js';
+import type { Bootcache } from '../peerfinder/bootcache.js';
 import type { Livecache } from '../peerfinder/livecache.js';
 import { PeerFinder, type Slot } from '../peerfinder/manager.js';
-import { PeerFinderIo } from './peerfinder-io.js';
+import { newPeerFinder, PeerFinderIo } from './peerfinder-io.js';
 import { dial } from './dial.js';
 import { onRequest } from './inbound.js';
 import type { OverlayCore, OverlayEvents, OverlayOptions } from './options.js';
@@ -69,7 +69,7 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
   private resourceTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** Newest accepted ledger any peer told us of; we repeat it so rippled sees us as tracking. */
-  private latestLedger: PeerLedgerStatus | undefined;
+  private readonly announcer = new LedgerAnnouncer();
 
   constructor(readonly opts: OverlayOptions) {
     super();
@@ -77,29 +77,7 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
     while (cookie === 0n) cookie = randomBytes(8).readBigUInt64BE();
     this.instanceCookie = cookie;
     this.reservations = new Reservations(opts.dataDir);
-    // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
-    // network, or our tests on 127.0.0.x) lives among private addresses, so it keeps those too.
-    const host = opts.listen?.host;
-    this.peerFinder = new PeerFinder(
-      {
-        outMax: opts.slots.outMax,
-        inMax: opts.slots.inMax,
-        ipLimit: opts.slots.ipLimit,
-        peerPrivate: opts.peerPrivate,
-        listening: !!opts.listen,
-        verifyEndpoints: opts.verifyEndpoints,
-        allowPrivate: host !== undefined && !isUnspecifiedIp(host) && !isPublicIp(host),
-        maxConnectAttempts: opts.timers.maxConnectAttempts,
-        fixedBackoffMinMs: opts.timers.fixedBackoffMinMs,
-        fixedBackoffMaxMs: opts.timers.fixedBackoffMaxMs,
-        discovery: opts.timers.discovery,
-      },
-      {
-        now: Date.now,
-        bootcachePath: opts.dataDir ? bootcachePath(opts.dataDir) : undefined,
-        onSaveError: (message) => this.log.warn({ err: message }, 'could not save the bootcache'),
-      },
-    );
+    this.peerFinder = newPeerFinder(opts);
     for (const f of opts.ipsFixed) this.peerFinder.addFixedPeer(f.host, f.port);
     this.io = new PeerFinderIo(
       {
@@ -161,6 +139,10 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
 
   get validators(): ValidatorsHub | undefined {
     return this.opts.validators;
+  }
+
+  private get latestLedger(): PeerLedgerStatus | undefined {
+    return this.announcer.latest;
   }
 
   get livecache(): Livecache {
@@ -295,9 +277,7 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
 
   /** A peer whose ledger is far from the network's is not trusted with addresses (rippled: unless converged). */
   isDiverged(peer: Peer): boolean {
-    const ours = this.latestLedger?.ledgerSeq;
-    const theirs = peer.ledger.ledgerSeq;
-    return ours !== undefined && theirs !== undefined && Math.abs(ours - theirs) > 24;
+    return this.announcer.isDiverged(peer);
   }
 
   // ------------------------------------------------------------ active peers
@@ -360,9 +340,7 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
   private onPeerStatus(peer: Peer, s: PeerLedgerStatus): void {
     this.emit('peerStatus', peer, s);
     this.ledgerRequests.onStatus(peer, s);
-    const seqs = this.peers().flatMap((p) => (p.ledger.ledgerSeq === undefined ? [] : [p.ledger.ledgerSeq]));
-    if (!isNewAnnouncement(s, this.latestLedger?.ledgerSeq, seqs)) return;
-    this.latestLedger = s;
+    if (!this.announcer.onStatus(s, this.peersById.values())) return;
     this.ledgerRequests.onOurLedger(s.ledgerSeq!);
     // To every peer, the one whose status tipped the median included, as rippled announces each
     // ledger it accepts: each rippled peer then counts us converged (PeerImp::checkTracking).

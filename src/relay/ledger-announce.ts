@@ -5,7 +5,7 @@
  */
 import { networkTimeNow } from '../protocol/handshake.js';
 import { NodeEvent, type TMStatusChange } from '../protocol/messages.js';
-import type { PeerLedgerStatus } from '../peer/peer.js';
+import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
 
 /**
  * Whether a peer's status makes a new ledger to announce: an accepted ledger no newer than the
@@ -35,4 +35,24 @@ export function lowerMedian(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** The newest accepted ledger any peer told us of that we announce, and how far a peer is from it. */
+export class LedgerAnnouncer {
+  latest: PeerLedgerStatus | undefined;
+
+  /** Takes a peer's status; true when it is a new ledger to announce (it is then `latest`). */
+  onStatus(s: PeerLedgerStatus, peers: Iterable<Peer>): boolean {
+    const seqs = [...peers].flatMap((p) => (p.ledger.ledgerSeq === undefined ? [] : [p.ledger.ledgerSeq]));
+    if (!isNewAnnouncement(s, this.latest?.ledgerSeq, seqs)) return false;
+    this.latest = s;
+    return true;
+  }
+
+  /** A peer whose ledger is far from the network's is not trusted with addresses (rippled: unless converged). */
+  isDiverged(peer: Peer): boolean {
+    const ours = this.latest?.ledgerSeq;
+    const theirs = peer.ledger.ledgerSeq;
+    return ours !== undefined && theirs !== undefined && Math.abs(ours - theirs) > 24;
+  }
 }
