@@ -1,7 +1,7 @@
 /**
  * The peer handshake's content: protocol versions, X-Protocol-Ctl features, the shared value from
  * the TLS Finished messages, request/response headers in rippled's order, and the checks on the
- * other side's headers. Pure functions; the socket work is in src/peer/.
+ * other side's headers. Pure functions; the socket work is in src/connect/.
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
