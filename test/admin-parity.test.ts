@@ -44,7 +44,7 @@ function contextWithPeer(track: 'converged' | 'unknown' | 'diverged'): AdminCont
     ledger: {},
     traffic: { bytesIn: 0, bytesOut: 0 },
   } as unknown as Peer;
-  const overlay = { peers: () => [peer], opts: { cluster: [], identity: { n9: 'n9self' } } };
+  const overlay = { peers: () => [peer], cluster: [], nodeKey: 'n9self' };
   const watch = { trackingOf: () => track, ratesOf: () => ({ recv: 0, sent: 0 }) };
   return { overlay, watch } as unknown as AdminContext;
 }
