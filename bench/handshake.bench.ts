@@ -12,7 +12,7 @@ import { startDaemon } from '../src/daemon.js';
 import { makeSelfSignedCertificate } from '../src/identity/certificate.js';
 import { NodeIdentity } from '../src/identity/node-key.js';
 import { silentLogger } from '../src/logger.js';
-import { dialPeer } from '../src/peer/handshake-io.js';
+import { dialPeer } from '../src/connect/handshake-io.js';
 import { NO_FEATURES } from '../src/protocol/handshake.js';
 import type { BenchResult } from './types.js';
 

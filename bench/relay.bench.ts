@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import secp256k1 from 'secp256k1';
-import { checkRelayItem, verifyProposalSignature } from '../src/overlay/relay-checks.js';
-import { checkTransactionSignature, checkValidationSignature } from '../src/overlay/signatures.js';
+import { checkRelayItem, verifyProposalSignature } from '../src/relay/relay-checks.js';
+import { checkTransactionSignature, checkValidationSignature } from '../src/ledger/signatures.js';
 import { decodeMessage, type PeerMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import type { BenchResult } from './types.js';

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KEY_FILE_NAME } from './identity/node-key.js';
-import { BOOTCACHE_FILE } from './overlay/peerfinder/bootcache.js';
+import { BOOTCACHE_FILE } from './peerfinder/bootcache.js';
 import { RESERVATIONS_FILE } from './overlay/reservations.js';
 
 /** Where node data lives when neither --data-dir nor [database_path] says. */

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { parseConfig } from './config/config.js';
 import { type Daemon, startDaemon } from './daemon.js';
 import { silentLogger } from './logger.js';
-import { formatEndpoint } from './protocol/address.js';
+import { formatEndpoint } from './address/address.js';
 import type { Peer } from './peer/peer.js';
 import type { CloseReason } from './peer/reasons.js';
 import type { PeerMessage } from './protocol/codec.js';

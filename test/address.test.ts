@@ -8,7 +8,7 @@ import {
   parseEndpoint,
   sameIp,
   v6Groups,
-} from '../src/protocol/address.js';
+} from '../src/address/address.js';
 
 describe('isPublicIp', () => {
   it.each([

@@ -44,7 +44,7 @@ function contextWithPeer(track: 'converged' | 'unknown' | 'diverged'): AdminCont
     ledger: {},
     traffic: { bytesIn: 0, bytesOut: 0 },
   } as unknown as Peer;
-  const overlay = { peers: () => [peer], opts: { cluster: [], identity: { n9: 'n9self' } }, cluster: { peersJson: () => ({}) } };
+  const overlay = { peers: () => [peer], clusterNodes: [], nodeKey: 'n9self', cluster: { peersJson: () => ({}) } };
   const watch = { trackingOf: () => track, ratesOf: () => ({ recv: 0, sent: 0 }) };
   return { overlay, watch } as unknown as AdminContext;
 }

@@ -20,7 +20,7 @@ function fakePeer(over: Partial<Record<string, unknown>> = {}): Peer {
 }
 
 const ctx = {
-  overlay: { opts: { cluster: [] } },
+  overlay: { cluster: [] },
   watch: { trackingOf: () => 'unknown', ratesOf: () => ({ recv: 11, sent: 22 }) },
 } as unknown as AdminContext;
 

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectError } from '../src/peer/handshake-io.js';
+import { ConnectError } from '../src/connect/handshake-io.js';
 import {
   computeSharedValue,
   dialIndependent,

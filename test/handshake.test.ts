@@ -8,7 +8,7 @@ import {
   isPeerUpgrade,
   parseRedirectBody,
   serviceUnavailableResponse,
-} from '../src/peer/handshake-io.js';
+} from '../src/connect/handshake-io.js';
 import {
   acceptedVersion,
   buildRequestHeaders,

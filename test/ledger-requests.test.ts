@@ -4,9 +4,9 @@
  * manual clock, and which ledger we announce.
  */
 import { describe, expect, it } from 'vitest';
-import { isNewAnnouncement, lowerMedian } from '../src/overlay/ledger-announce.js';
-import { checkGetLedger, checkLedgerData, HARD_MAX_REPLY_NODES, isShaMapNodeId, LedgerRequests } from '../src/overlay/ledger-requests.js';
-import { PeerTracking, RecentHashes } from '../src/overlay/ledger-tracking.js';
+import { isNewAnnouncement, lowerMedian } from '../src/relay/ledger-announce.js';
+import { checkGetLedger, checkLedgerData, HARD_MAX_REPLY_NODES, isShaMapNodeId, LedgerRequests } from '../src/relay/ledger-requests.js';
+import { PeerTracking, RecentHashes } from '../src/relay/ledger-tracking.js';
 import type { Peer, PeerLedgerStatus } from '../src/peer/peer.js';
 import { decodeMessage, type PeerMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';

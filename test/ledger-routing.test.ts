@@ -9,7 +9,7 @@ import { OverlayMetrics } from '../src/admin/metrics.js';
 import type { Daemon } from '../src/daemon.js';
 import { makeSelfSignedCertificate } from '../src/identity/certificate.js';
 import { NodeIdentity } from '../src/identity/node-key.js';
-import { dialPeer, type LocalNode } from '../src/peer/handshake-io.js';
+import { dialPeer, type LocalNode } from '../src/connect/handshake-io.js';
 import { Peer } from '../src/peer/peer.js';
 import { decodeMessage, encodeMessage, hasField, type PeerMessage } from '../src/protocol/codec.js';
 import { NO_FEATURES } from '../src/protocol/handshake.js';

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeSelfSignedCertificate } from '../src/identity/certificate.js';
 import { NodeIdentity } from '../src/identity/node-key.js';
-import { dialPeer, type LocalNode } from '../src/peer/handshake-io.js';
+import { dialPeer, type LocalNode } from '../src/connect/handshake-io.js';
 import { Peer } from '../src/peer/peer.js';
 import { describeClose, type PeerClose } from '../src/peer/reasons.js';
 import { NO_FEATURES } from '../src/protocol/handshake.js';

@@ -1,14 +1,14 @@
 /** A fault in the signature readers must never drop a genuine item: the relay check fails open. */
 import { describe, expect, it, vi } from 'vitest';
 
-vi.mock('../src/overlay/signatures.js', () => {
+vi.mock('../src/ledger/signatures.js', () => {
   const boom = () => {
     throw new RangeError('a reader bug');
   };
   return { checkTransactionSignature: boom, checkValidationSignature: boom, checkManifestSignature: boom };
 });
 
-const { checkRelayItem } = await import('../src/overlay/relay-checks.js');
+const { checkRelayItem } = await import('../src/relay/relay-checks.js');
 const { MessageType } = await import('../src/protocol/message-types.js');
 
 describe('relay checks when a reader throws', () => {

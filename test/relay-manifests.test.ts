@@ -11,8 +11,8 @@ import { createHash, generateKeyPairSync, sign as cryptoSign, type KeyObject } f
 import { afterEach, describe, expect, it } from 'vitest';
 import * as binaryCodec from 'ripple-binary-codec';
 import secp256k1 from 'secp256k1';
-import { filterManifests, checkRelayItem } from '../src/overlay/relay-checks.js';
-import { checkManifestSignature } from '../src/overlay/signatures.js';
+import { filterManifests, checkRelayItem } from '../src/relay/relay-checks.js';
+import { checkManifestSignature } from '../src/ledger/signatures.js';
 import { decodeMessage, encodeMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import type { TMManifests } from '../src/protocol/messages.js';

@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../src/daemon.js';
-import { HashRouter } from '../src/overlay/hash-router.js';
-import { checkRelayItem, verifyProposalSignature } from '../src/overlay/relay-checks.js';
+import { HashRouter } from '../src/relay/hash-router.js';
+import { checkRelayItem, verifyProposalSignature } from '../src/relay/relay-checks.js';
 import { decodeMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import { NodeEvent, type TMProposeSet } from '../src/protocol/messages.js';

@@ -13,7 +13,7 @@ import { parseConfig } from '../src/config/config.js';
 import { type Daemon, startDaemon } from '../src/daemon.js';
 import { makeSelfSignedCertificate } from '../src/identity/certificate.js';
 import { NodeIdentity } from '../src/identity/node-key.js';
-import { dialPeer, type LocalNode } from '../src/peer/handshake-io.js';
+import { dialPeer, type LocalNode } from '../src/connect/handshake-io.js';
 import { Peer } from '../src/peer/peer.js';
 import { decodeMessage, encodeMessage, isKnownType, type PeerMessage } from '../src/protocol/codec.js';
 import { encodeFrame, FrameDecoder } from '../src/protocol/framing.js';

@@ -9,11 +9,11 @@ import { parseConfig } from '../src/config/config.js';
 import { overlayOptions } from '../src/daemon.js';
 import { NodeIdentity } from '../src/identity/node-key.js';
 import { silentLogger } from '../src/logger.js';
-import { ConnectError } from '../src/peer/handshake-io.js';
+import { ConnectError } from '../src/connect/handshake-io.js';
 import { Peer, type PeerInfo } from '../src/peer/peer.js';
 import type { PeerClose } from '../src/peer/reasons.js';
-import { Charge } from '../src/peer/resource.js';
-import { DEFAULT_RESOURCE_TABLE, ResourceTable, type ResourceTableOptions } from '../src/peer/resource-table.js';
+import { Charge } from '../src/resource/resource.js';
+import { DEFAULT_RESOURCE_TABLE, ResourceTable, type ResourceTableOptions } from '../src/resource/resource-table.js';
 import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 function clock() {

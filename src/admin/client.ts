@@ -7,7 +7,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { WebSocket } from 'ws';
 import { defaultConfig, loadConfig, type PortConfig } from '../config/config.js';
-import { isUnspecifiedIp } from '../protocol/address.js';
+import { isUnspecifiedIp } from '../address/address.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 

@@ -12,10 +12,10 @@ import type { Config } from '../config/config.js';
 import { DEFAULT_PEER_PORT } from '../config/config.js';
 import { decodeNodePublic } from '../identity/node-key.js';
 import { buildServerInfo } from '../overlay/crawl.js';
-import type { Overlay } from '../overlay/overlay.js';
+import type { OverlayView } from '../overlay/view.js';
 import type { Reservation } from '../overlay/reservations.js';
 import type { Peer } from '../peer/peer.js';
-import { formatEndpoint, isUnspecifiedIp } from '../protocol/address.js';
+import { formatEndpoint, isUnspecifiedIp } from '../address/address.js';
 import { NodeStatus } from '../protocol/messages.js';
 import { expectedField, invalidField, missingField, rpcError } from './errors.js';
 import type { PeerWatch } from './peer-watch.js';
@@ -31,7 +31,7 @@ export type Result = Record<string, unknown>;
 export const PEER_STATUS_STREAM = 'peer_status';
 
 export interface AdminContext {
-  overlay: Overlay;
+  overlay: OverlayView;
   config: Config;
   log: Logger;
   watch: PeerWatch;
@@ -123,7 +123,7 @@ export function peerJson(ctx: AdminContext, peer: Peer): Result {
   if (i.direction === 'in') j.inbound = true;
   if (i.cluster) {
     j.cluster = true;
-    const name = ctx.overlay.opts.cluster.find((c) => c.n9 === i.n9)?.name;
+    const name = ctx.overlay.clusterNodes.find((c) => c.n9 === i.n9)?.name;
     if (name) j.name = name;
   }
   if (i.serverDomain) j.server_domain = i.serverDomain;

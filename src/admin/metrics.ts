@@ -7,12 +7,13 @@
  * Other parts of the node register their own families through `MetricsRegistry.register`.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
-import type { Overlay, RelayOutcome } from '../overlay/overlay.js';
+import type { RelayOutcome } from '../relay/fanout.js';
+import type { OverlayView } from '../overlay/view.js';
 import type { Peer } from '../peer/peer.js';
 import { CLOSE_REASONS, type HandshakeFailure, type PeerClose } from '../peer/reasons.js';
-import { Charge, type ChargeKind } from '../peer/resource.js';
+import { Charge, type ChargeKind } from '../resource/resource.js';
 import { VERSION } from '../version.js';
-import { type LedgerInfoKind, LEDGER_INFO_KINDS } from '../overlay/ledger-requests.js';
+import { type LedgerInfoKind, LEDGER_INFO_KINDS } from '../relay/ledger-requests.js';
 import { registerValidatorMetrics } from './validator-metrics.js';
 import { registerMonitorMetrics } from './monitor-commands.js';
 import { registerTrafficMetrics } from './traffic-counts.js';
@@ -104,7 +105,7 @@ export class OverlayMetrics {
   private readonly detach: () => void;
 
   constructor(
-    private readonly overlay: Overlay,
+    private readonly overlay: OverlayView,
     readonly registry: MetricsRegistry = new MetricsRegistry(),
   ) {
     const p = METRIC_PREFIX;
@@ -282,8 +283,8 @@ export class OverlayMetrics {
       type: 'counter',
       collect: () => [{ value: lr.unknownCookie }],
     });
-    if (this.overlay.opts.validators) registerValidatorMetrics(r, this.overlay.opts.validators);
-    if (this.overlay.opts.monitor) registerMonitorMetrics(r, this.overlay.opts.monitor);
+    if (this.overlay.validators) registerValidatorMetrics(r, this.overlay.validators);
+    if (this.overlay.monitor) registerMonitorMetrics(r, this.overlay.monitor);
     registerTrafficMetrics(r, this.overlay.traffic);
   }
 }

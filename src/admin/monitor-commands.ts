@@ -12,13 +12,13 @@ import { METRIC_PREFIX, type MetricsRegistry } from './metrics.js';
 /** rippled's stream name for validations. */
 export const VALIDATIONS_STREAM = 'validations';
 
-export function monitorOf(ctx: { overlay: { opts: { monitor?: ValidatorMonitor } } }): ValidatorMonitor {
-  const m = ctx.overlay.opts.monitor;
+export function monitorOf(ctx: { overlay: { monitor?: ValidatorMonitor } }): ValidatorMonitor {
+  const m = ctx.overlay.monitor;
   if (!m) throw rpcError('notSupported');
   return m;
 }
 
-export function validatorMonitorCommand(ctx: { overlay: { opts: { monitor?: ValidatorMonitor } } }): Record<string, unknown> {
+export function validatorMonitorCommand(ctx: { overlay: { monitor?: ValidatorMonitor } }): Record<string, unknown> {
   return validatorMonitorJson(monitorOf(ctx));
 }
 

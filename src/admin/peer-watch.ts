@@ -3,8 +3,8 @@
  * tracking the network (rippled's converged / unknown / diverged, as the overlay judges it for
  * routing and for max_unknown_time) and its recent transfer rates, from a one-second sampler.
  */
-import type { Tracking } from '../overlay/ledger-tracking.js';
-import type { Overlay } from '../overlay/overlay.js';
+import type { Tracking } from '../relay/ledger-tracking.js';
+import type { OverlayView } from '../overlay/view.js';
 import type { Peer } from '../peer/peer.js';
 
 export type { Tracking };
@@ -27,7 +27,7 @@ export class PeerWatch {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly overlay: Overlay,
+    private readonly overlay: OverlayView,
     private readonly opts: PeerWatchOptions,
   ) {
     this.timer = setInterval(() => this.sample(), opts.sampleIntervalMs);

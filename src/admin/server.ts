@@ -19,17 +19,17 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Config, PortConfig } from '../config/config.js';
 import { listenError } from '../config/listen-error.js';
 import { loadTlsMaterial } from '../identity/certificate.js';
-import type { Overlay } from '../overlay/overlay.js';
+import type { OverlayView } from '../overlay/view.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
 import type { PeerClose } from '../peer/reasons.js';
-import { formatEndpoint } from '../protocol/address.js';
-import { NodeEvent, NodeStatus } from '../protocol/messages.js';
 import { AllowList } from './allow-list.js';
 import { RPC_ERRORS, RpcError, type RpcErrorFields } from './errors.js';
 import { publishValidations, VALIDATIONS_STREAM } from './monitor-commands.js';
 import { type AdminContext, type CommandSession, DEFAULT_API_VERSION, type Params, PEER_STATUS_STREAM, type Result, runCommand } from './handlers.js';
 import { METRICS_CONTENT_TYPE, type MetricsRegistry, OverlayMetrics } from './metrics.js';
+import { formatEndpoint } from '../address/address.js';
 import { PeerWatch } from './peer-watch.js';
+import { connectionEvent, statusEvent } from './stream-events.js';
 import { VERSION } from '../version.js';
 
 /** rippled's RPC::Tuning::maxRequestSize. */
@@ -40,7 +40,7 @@ const SERVER_HEADER = `xrpl-overlay-json-rpc/${VERSION}`;
 
 export interface AdminServiceOptions {
   config: Config;
-  overlay: Overlay;
+  overlay: OverlayView;
   log: Logger;
   /** Called when an admin sends `stop` (after the answer is written). */
   onStop(): void;
@@ -85,7 +85,7 @@ export class AdminService {
     o.on('peerConnected', onConnected);
     o.on('peerDisconnected', onDisconnected);
     o.on('peerStatus', onStatus);
-    const offValidations = o.opts.monitor ? publishValidations(o.opts.monitor, o.opts.networkId, (e) => this.ports.forEach((p) => p.publish(VALIDATIONS_STREAM, e))) : () => {};
+    const offValidations = o.monitor ? publishValidations(o.monitor, o.networkId, (e) => this.ports.forEach((p) => p.publish(VALIDATIONS_STREAM, e))) : () => {};
     this.detach = () => {
       offValidations();
       o.off('peerConnected', onConnected);
@@ -142,45 +142,6 @@ export class AdminService {
   private publish(event: Result): void {
     for (const p of this.ports) p.publish(PEER_STATUS_STREAM, event);
   }
-}
-
-// ------------------------------------------------------------------------------ stream events
-
-const STATUS_UPPER = new Map<number, string>(Object.entries(NodeStatus).map(([k, v]) => [v, k]));
-const EVENT_UPPER = new Map<number, string>(Object.entries(NodeEvent).map(([k, v]) => [v, k]));
-
-function peerIdentity(peer: Peer): Result {
-  return { public_key: peer.info.n9, address: formatEndpoint(peer.info.remoteIp, peer.info.remotePort) };
-}
-
-/** Ours: rippled's peer_status stream has no connection events; `action` says which. */
-function connectionEvent(peer: Peer, action: 'PEER_CONNECTED' | 'PEER_DISCONNECTED'): Result {
-  const e: Result = { type: 'peerStatusChange', action, ...peerIdentity(peer) };
-  if (peer.info.direction === 'in') e.inbound = true;
-  if (action === 'PEER_CONNECTED') {
-    e.version = peer.info.version;
-    e.protocol = peer.protocolName;
-  } else {
-    e.uptime = peer.uptimeSeconds;
-  }
-  return e;
-}
-
-/** rippled's peerStatusChange message (PeerImp, TMStatusChange), plus the peer's key and address. */
-function statusEvent(peer: Peer, s: PeerLedgerStatus): Result {
-  const e: Result = { type: 'peerStatusChange', ...peerIdentity(peer) };
-  const status = s.status === undefined ? undefined : STATUS_UPPER.get(s.status);
-  if (status) e.status = status;
-  const action = s.event === undefined ? undefined : EVENT_UPPER.get(s.event);
-  if (action) e.action = action;
-  if (s.ledgerSeq !== undefined) e.ledger_index = s.ledgerSeq;
-  if (s.ledgerHash) e.ledger_hash = s.ledgerHash.toString('hex').toUpperCase();
-  if (s.networkTime !== undefined) e.date = s.networkTime;
-  if (s.firstSeq !== undefined && s.lastSeq !== undefined) {
-    e.ledger_index_min = s.firstSeq;
-    e.ledger_index_max = s.lastSeq;
-  }
-  return e;
 }
 
 // ------------------------------------------------------------------------------ one port

@@ -5,11 +5,11 @@
  * each category that carried traffic, `<category>_Bytes_In`, `_Bytes_Out`, `_Messages_In` and
  * `_Messages_Out` (the names rippled gives these counters in its insight metrics).
  */
-import type { Overlay } from '../overlay/overlay.js';
+import type { OverlayView } from '../overlay/view.js';
 import { TRAFFIC_CATEGORIES, type TrafficCount } from '../traffic/traffic-count.js';
 import { METRIC_PREFIX, type MetricsRegistry } from './metrics.js';
 
-export function getCounts(overlay: Overlay): Record<string, string> {
+export function getCounts(overlay: OverlayView): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [category, s] of overlay.traffic.active()) {
     out[`${category}_Bytes_In`] = String(s.bytesIn);

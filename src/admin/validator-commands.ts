@@ -4,8 +4,8 @@ import { manifestJson } from '../validators/reports.js';
 import { expectedField, missingField, rpcError } from './errors.js';
 
 /** The overlay's validators hub; a node started without one answers as rippled with no lists would. */
-export function hubOf(ctx: { overlay: { opts: { validators?: ValidatorsHub } } }): ValidatorsHub {
-  const hub = ctx.overlay.opts.validators;
+export function hubOf(ctx: { overlay: { validators?: ValidatorsHub } }): ValidatorsHub {
+  const hub = ctx.overlay.validators;
   if (!hub) throw rpcError('notSupported');
   return hub;
 }

@@ -11,7 +11,7 @@
  */
 import { isIP } from 'node:net';
 import { decodeNodePublic, encodeNodePublic } from 'ripple-address-codec';
-import { normalizeIp } from '../protocol/address.js';
+import { normalizeIp } from '../address/address.js';
 
 export interface PeerReport {
   /** The neighbour's key, `n9…`. */

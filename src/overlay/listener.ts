@@ -5,7 +5,7 @@
  */
 import tls from 'node:tls';
 import { tlsServerOptions, type TlsMaterial } from '../identity/certificate.js';
-import { isLoopbackIp } from '../protocol/address.js';
+import { isLoopbackIp } from '../address/address.js';
 import { formatHead, type HeadLimits, type HttpHead, HttpHeadError, HttpHeadReader } from '../protocol/http-head.js';
 
 export interface ListenerOptions {

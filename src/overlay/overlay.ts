@@ -1,173 +1,52 @@
 /**
- * The peer manager: the listener, every active peer, relay, and the /crawl and /health answers.
- * Slots, fixed peers, dialling policy and discovery belong to PeerFinder (peerfinder/manager.ts):
- * the overlay asks it and reports to it, and does the I/O it decides on.
+ * The peer manager: the registry of active peers and the wiring of the parts — the listener and inbound
+ * admission (inbound.ts), dialling (dial.ts), PeerFinder and its I/O, relay (src/relay/), ledger following,
+ * and the /crawl, /health and server_info answers. Slots, fixed peers, dialling policy and discovery belong to
+ * PeerFinder: the overlay asks it and reports to it, and does the I/O it decides on.
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
-import type { TlsMaterial } from '../identity/certificate.js';
-import type { NodeIdentity } from '../identity/node-key.js';
-import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, sameIp } from '../protocol/address.js';
+import { formatEndpoint } from '../address/address.js';
 import type { PeerMessage } from '../protocol/codec.js';
-import { encodeFrame, tryEncodeFrame, type RawFrame } from '../protocol/framing.js';
-import { type Features, HandshakeError, networkTimeNow } from '../protocol/handshake.js';
-import { header, type HttpHead } from '../protocol/http-head.js';
-import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
-import { NodeEvent, type TMEndpoints, type TMSquelch } from '../protocol/messages.js';
-import {
-  badRequestResponse,
-  checkInbound,
-  ConnectError,
-  dialPeer,
-  type HandshakeTimeouts,
-  isPeerUpgrade,
-  type LocalNode,
-  serviceUnavailableResponse,
-  upgradeResponse,
-} from '../peer/handshake-io.js';
+import type { RawFrame } from '../protocol/framing.js';
+import type { LocalNode } from '../connect/handshake-io.js';
 import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions } from '../peer/peer.js';
-import { describeClose, type HandshakeFailure, type PeerClose } from '../peer/reasons.js';
-import { Charge } from '../peer/resource.js';
-import { type ResourceConsumer, ResourceTable, type ResourceTableOptions } from '../peer/resource-table.js';
-import { buildCrawl, type CrawlOptions, type OverlayServerFacts, type ServerPort } from './crawl.js';
+import { describeClose } from '../peer/reasons.js';
+import { type ResourceConsumer, ResourceTable } from '../resource/resource-table.js';
+import { buildCrawl, type OverlayServerFacts } from './crawl.js';
 import { buildHealth } from './health.js';
-import { HashRouter } from './hash-router.js';
-import { isNewAnnouncement, statusMessage } from './ledger-announce.js';
-import { REFERENCE_MAX_AGE_MS } from './ledger-tracking.js';
-import { type LedgerRequestLimits, LedgerRequests } from './ledger-requests.js';
-import { checkRelayItem } from './relay-checks.js';
-import { encodeMessage } from '../protocol/codec.js';
-import { ValidatorsHub } from '../validators/hub.js';
-import type { ValidatorMonitor } from '../monitor/validator-monitor.js';
-import type { ValidatedLedger } from '../monitor/validated-ledger.js';
-import { validatedLedgerJson } from '../monitor/reports.js';
-import { LIST_FEE_CHARGES, relayDecision, validatorServerInfo } from './validator-relay.js';
+import { HashRouter } from '../relay/hash-router.js';
+import { RelayFanout } from '../relay/fanout.js';
+import { LedgerAnnouncer, statusMessage } from '../relay/ledger-announce.js';
+import { LedgerRequests } from '../relay/ledger-requests.js';
+import { LIST_FEE_CHARGES } from '../relay/validator-relay.js';
 import { listExpired, unlInfo } from '../validators/reports.js';
-import { Listener, sendHttp } from './listener.js';
+import { Listener } from './listener.js';
 import { Reservations } from './reservations.js';
-import { bootcachePath, type Bootcache } from './peerfinder/bootcache.js';
-import type { Livecache } from './peerfinder/livecache.js';
-import { type DiscoveryTimers, type HostPort, PeerFinder, type Slot } from './peerfinder/manager.js';
-import { PeerFinderIo } from './peerfinder-io.js';
-import { messageValidator, ValidatorReduceRelay } from '../reduce-relay/vp-relay.js';
-import { OT_TRANSACTIONS, TxReduceRelay, type TxRelayOptions } from '../reduce-relay/tx-relay.js';
-import { txMetricOf } from '../reduce-relay/tx-messages.js';
-import { ClusterState, LOAD_BASE } from '../cluster/cluster.js';
-import { TrafficCount } from '../traffic/traffic-count.js';
+import type { Bootcache } from '../peerfinder/bootcache.js';
+import type { Livecache } from '../peerfinder/livecache.js';
+import { PeerFinder, type Slot } from '../peerfinder/manager.js';
+import { newPeerFinder, PeerFinderIo } from './peerfinder-io.js';
+import { dial } from './dial.js';
+import { onRequest } from './inbound.js';
+import type { OverlayCore, OverlayEvents, OverlayOptions } from './options.js';
+import { overlayServerFacts } from './server-facts.js';
+import type { OverlayView } from './view.js';
+import type { ValidatorsHub } from '../validators/hub.js';
+import type { ValidatedLedger } from '../monitor/validated-ledger.js';
+import { RelayFeatures } from './relay-features.js';
 
-export type { DiscoveryTimers, HostPort } from './peerfinder/manager.js';
+export type { DiscoveryTimers, HostPort } from '../peerfinder/manager.js';
+export type { OverlayEvents, OverlayOptions, OverlayTimers } from './options.js';
+export type { RelayOutcome } from '../relay/fanout.js';
+export type { OverlayView } from './view.js';
 
-export interface OverlayTimers {
-  pingIntervalMs: number;
-  autoconnectIntervalMs: number;
-  fixedBackoffMinMs: number;
-  fixedBackoffMaxMs: number;
-  headTimeoutMs: number;
-  /** [overlay] loopback_http_timeout: headTimeoutMs for clients on a loopback address. */
-  loopbackHeadTimeoutMs: number;
-  /** [overlay] shutdown_timeout: a closing peer's socket is cut after this. */
-  shutdownTimeoutMs: number;
-  tlsTimeoutMs: number;
-  handshake: HandshakeTimeouts;
-  maxConnectAttempts: number;
-  hashRouterHoldMs: number;
-  hashRouterRelayMs: number;
-  /** [hashrouter] sweep_interval: forget items unseen for the hold time this often. */
-  hashRouterSweepMs: number;
-  /** [overlay] resource_sweep_interval: forget expired resource balances this often. */
-  resourceSweepMs: number;
-  maxHeaderBytes: number;
-  maxHeaderCount: number;
-  sendQueueTarget: number;
-  sendQueueIntervals: number;
-  /** [overlay] relay_backlog_bytes: no relaying to a peer with this much still unwritten. */
-  relayBacklogBytes: number;
-  /** [overlay] decompress_bytes_per_second: what one peer may make us decompress per second. */
-  decompressBytesPerSecond?: number;
-  /** Thresholds, decay window, entry expiration and drop fee of the resource table. */
-  resource: ResourceTableOptions;
-  /** Routed ledger requests, and max_unknown_time / max_diverged_time. */
-  ledgerRequests: LedgerRequestLimits;
-  discovery: DiscoveryTimers;
-  /** [overlay] health_min_peers: /health says 503 below this many peers (rippled: 8). */
-  healthMinPeers?: number;
-}
-
-export interface OverlayOptions {
-  identity: NodeIdentity;
-  tls: TlsMaterial;
-  /** Where the peer port listens; undefined for a node that only dials. */
-  listen?: { host: string; port: number };
-  userAgent: string;
-  buildVersion: string;
-  networkId?: number;
-  serverDomain?: string;
-  publicIp?: string;
-  peerPrivate: boolean;
-  features: Features;
-  slots: { outMax: number; inMax: number; ipLimit: number };
-  /** [overlay] verify_endpoints: test an inbound peer's advertised port before believing it. */
-  verifyEndpoints: boolean;
-  ips: HostPort[];
-  ipsFixed: HostPort[];
-  cluster: { n9: string; name?: string }[];
-  crawl: CrawlOptions;
-  /** Every port the node serves, for server_info and /crawl; default: the peer port alone. */
-  servedPorts?: readonly ServerPort[];
-  /** [vl] enabled: answer GET /vl/<key> (rippled's default: on). */
-  vlEnabled?: boolean;
-  /** Manifests, validator lists and the untrusted relay policy (src/validators); none: relay all. */
-  validators?: ValidatorsHub;
-  /** The validator monitor (src/monitor): fed every verified validation; its validated ledger is what we announce. */
-  monitor?: ValidatorMonitor;
-  /** [reduce_relay] vp_base_squelch_*: squelching; none: off (TMSquelch ignored, as vprr is not offered). */
-  vpReduceRelay?: { enabled: boolean; maxSelectedPeers: number; waitOnBootupMs: number };
-  /** [reduce_relay] tx_*: transaction reduce-relay; none: off (txrr not offered, every tx to every peer). */
-  txReduceRelay?: Omit<TxRelayOptions, 'now' | 'shuffle'> & { queueIntervalMs: number };
-  /** [overlay] cluster_interval: how often we send TMCluster to cluster members (rippled: 10 s). */
-  clusterIntervalMs?: number;
-  /** [network_quorum]: peers needed to count as connected (rippled's default 1). */
-  networkQuorum?: number;
-  timers: OverlayTimers;
-  /** Data directory for persisted state (reservations, bootcache); none: memory only. */
-  dataDir?: string;
-  log: Logger;
-}
-
-export interface OverlayEvents {
-  peerConnected: [peer: Peer];
-  peerDisconnected: [peer: Peer, close: PeerClose];
-  peerStatus: [peer: Peer, status: PeerLedgerStatus];
-  message: [peer: Peer, msg: PeerMessage, frame: RawFrame];
-  handshakeFailed: [direction: 'in' | 'out', reason: HandshakeFailure];
-  /** A relayable item seen for the first time whose signature checks passed (before the relay policy). */
-  verifiedItem: [peer: Peer, msg: PeerMessage, payload: Buffer];
-  fixedReconnect: [endpoint: string];
-  /** A handshake ended in an active peer after this long (see OverlayMetrics for where it starts). */
-  handshakeCompleted: [direction: 'in' | 'out', seconds: number];
-  /** What became of one relayable item received from a peer. */
-  relayItem: [type: MessageTypeName, outcome: RelayOutcome];
-}
-
-/** relayed: sent on; duplicate: seen within the relay interval; refused: failed a check rippled makes. */
-export type RelayOutcome = 'relayed' | 'duplicate' | 'refused';
-
-const RELAYED_TYPES = new Set<number>([
-  MessageType.TRANSACTION,
-  MessageType.PROPOSE_LEDGER,
-  MessageType.VALIDATION,
-  MessageType.MANIFESTS,
-]);
-
-export class Overlay extends EventEmitter<OverlayEvents> {
+export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView {
   readonly startedAt = Date.now();
   /** Peers disconnected since start, and those of them dropped for resource use (server_info, metrics). */
   readonly disconnects = { total: 0, resources: 0 };
-  /** Items (transactions, proposals, validations, manifests) passed on since start, for the status log. */
-  readonly relayed = { items: 0 };
   readonly instanceCookie: bigint;
   readonly reservations: Reservations;
   /** Slots, fixed peers, Livecache, Bootcache and the dialling policy. */
@@ -178,29 +57,23 @@ export class Overlay extends EventEmitter<OverlayEvents> {
   /** Each active peer's PeerFinder slot, by peer id. */
   private readonly slots = new Map<number, Slot>();
   private readonly router: HashRouter;
+  /** Passes consensus traffic on to the other peers. */
+  private readonly fanout: RelayFanout;
+  /** What inbound admission and dialling work with. */
+  private readonly core: OverlayCore;
   /** Ledger and transaction-set requests routed between peers, and each peer's tracking. */
   readonly ledgerRequests: LedgerRequests;
   /** Does the I/O PeerFinder decides on: dials, endpoints, connect tests. */
   private readonly io: PeerFinderIo;
-  /** Validator/proposal squelching (src/reduce-relay). */
-  readonly vpRelay: ValidatorReduceRelay;
-  /** Transaction reduce-relay (src/reduce-relay). */
-  readonly txRelay: TxReduceRelay;
-  private txQueueTimer: NodeJS.Timeout | undefined;
-  /** [cluster_nodes] members' reported status and the cluster fee (src/cluster). */
-  readonly cluster: ClusterState;
-  /** Traffic by rippled's categories (src/traffic). */
-  readonly traffic = new TrafficCount();
-  private clusterTimer: NodeJS.Timeout | undefined;
+  /** Squelching, transaction reduce-relay, the cluster exchange and traffic categories. */
+  readonly features: RelayFeatures;
   private listener: Listener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private resourceTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** Newest accepted ledger any peer told us of; we repeat it so rippled sees us as tracking. */
-  private latestLedger: PeerLedgerStatus | undefined;
-  /** Whether latestLedger came from a quorum of trusted validations (then preferred to peers' statuses). */
-  private latestFromQuorum = false;
+  private readonly announcer = new LedgerAnnouncer();
 
   constructor(readonly opts: OverlayOptions) {
     super();
@@ -208,29 +81,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     while (cookie === 0n) cookie = randomBytes(8).readBigUInt64BE();
     this.instanceCookie = cookie;
     this.reservations = new Reservations(opts.dataDir);
-    // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
-    // network, or our tests on 127.0.0.x) lives among private addresses, so it keeps those too.
-    const host = opts.listen?.host;
-    this.peerFinder = new PeerFinder(
-      {
-        outMax: opts.slots.outMax,
-        inMax: opts.slots.inMax,
-        ipLimit: opts.slots.ipLimit,
-        peerPrivate: opts.peerPrivate,
-        listening: !!opts.listen,
-        verifyEndpoints: opts.verifyEndpoints,
-        allowPrivate: host !== undefined && !isUnspecifiedIp(host) && !isPublicIp(host),
-        maxConnectAttempts: opts.timers.maxConnectAttempts,
-        fixedBackoffMinMs: opts.timers.fixedBackoffMinMs,
-        fixedBackoffMaxMs: opts.timers.fixedBackoffMaxMs,
-        discovery: opts.timers.discovery,
-      },
-      {
-        now: Date.now,
-        bootcachePath: opts.dataDir ? bootcachePath(opts.dataDir) : undefined,
-        onSaveError: (message) => this.log.warn({ err: message }, 'could not save the bootcache'),
-      },
-    );
+    this.peerFinder = newPeerFinder(opts);
     for (const f of opts.ipsFixed) this.peerFinder.addFixedPeer(f.host, f.port);
     this.io = new PeerFinderIo(
       {
@@ -252,18 +103,90 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       limits: opts.timers.ledgerRequests,
       log: opts.log,
     });
-    this.vpRelay = new ValidatorReduceRelay({
-      enabled: opts.vpReduceRelay?.enabled ?? false,
-      maxSelectedPeers: opts.vpReduceRelay?.maxSelectedPeers ?? 5,
-      waitOnBootupMs: opts.vpReduceRelay?.waitOnBootupMs,
-      peer: (id) => this.peersById.get(id),
-      onIgnored: () => this.traffic.add('squelch_ignored', true, 0),
+    const peer = (id: number) => this.peersById.get(id);
+    this.features = new RelayFeatures(opts, {
+      peer,
+      peers: () => this.peersById.values(),
+      relay: (from, msg, frame) => this.fanout.relay(from, msg, frame),
+      log: opts.log,
     });
-    this.txRelay = new TxReduceRelay(
-      opts.txReduceRelay ?? { enabled: false, metrics: false, minPeers: 20, relayPercentage: 25, cache: { size: 65_536, ageMs: 1_800_000, bytes: 64 << 20 } },
-    );
-    this.cluster = new ClusterState(opts.identity.n9, opts.cluster, networkTimeNow);
+    this.fanout = new RelayFanout({
+      router: this.router,
+      validators: opts.validators,
+      peers: () => this.peersById.values(),
+      peer,
+      relayBacklogBytes: opts.timers.relayBacklogBytes,
+      onOutcome: (type, outcome) => this.emit('relayItem', type, outcome),
+      onVerified: (from, msg, payload) => this.emit('verifiedItem', from, msg, payload),
+      monitor: opts.monitor,
+      vpRelay: this.features.vpRelay,
+      txRelay: this.features.txRelay,
+      traffic: this.features.traffic,
+      log: opts.log,
+    });
     opts.monitor?.on('quorum', (l) => this.announceValidated(l));
+    this.core = {
+      opts,
+      log: opts.log,
+      resources: this.resources,
+      peerFinder: this.peerFinder,
+      reservations: this.reservations,
+      listener: () => this.listener,
+      isStopping: () => this.stopping,
+      peers: () => this.peers(),
+      localNode: () => this.localNode(),
+      isClusterKey: (n9) => this.isClusterKey(n9),
+      redirectAddresses: (ip) => this.redirectAddresses(ip),
+      activate: (info, slot, socket, rest, consumer) => this.activate(info, slot, socket, rest, consumer),
+      emit: this.emit.bind(this) as OverlayCore['emit'],
+    };
+  }
+
+  /** Items (transactions, proposals, validations, manifests) passed on since start, for the status log. */
+  get relayed(): { items: number } {
+    return this.fanout.relayed;
+  }
+
+  get clusterNodes(): readonly { n9: string; name?: string }[] {
+    return this.opts.cluster;
+  }
+
+  /** [cluster_nodes] members' reported status and the cluster fee. */
+  get cluster(): RelayFeatures['cluster'] {
+    return this.features.cluster;
+  }
+
+  /** Traffic by rippled's categories. */
+  get traffic(): RelayFeatures['traffic'] {
+    return this.features.traffic;
+  }
+
+  get txRelay(): RelayFeatures['txRelay'] {
+    return this.features.txRelay;
+  }
+
+  get vpRelay(): RelayFeatures['vpRelay'] {
+    return this.features.vpRelay;
+  }
+
+  get monitor(): OverlayOptions['monitor'] {
+    return this.opts.monitor;
+  }
+
+  get networkId(): number | undefined {
+    return this.opts.networkId;
+  }
+
+  get nodeKey(): string {
+    return this.opts.identity.n9;
+  }
+
+  get validators(): ValidatorsHub | undefined {
+    return this.opts.validators;
+  }
+
+  private get latestLedger(): PeerLedgerStatus | undefined {
+    return this.announcer.latest;
   }
 
   get livecache(): Livecache {
@@ -304,7 +227,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
           serverName: this.opts.userAgent,
         },
         {
-          onRequest: (socket, head, rest) => this.onRequest(socket, head, rest),
+          onRequest: (socket, head, rest) => onRequest(this.core, this, socket, head, rest),
           onBadClient: (remote, reason) => this.log.debug({ remote, reason }, 'dropped HTTP client'),
         },
       );
@@ -329,15 +252,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     this.resourceTimer = setInterval(() => this.resources.expire(), this.opts.timers.resourceSweepMs);
     this.resourceTimer.unref();
     this.ledgerRequests.start(this.opts.timers.pingIntervalMs);
-    this.vpRelay.start();
-    if (this.opts.cluster.length) {
-      this.clusterTimer = setInterval(() => this.sendCluster(), this.opts.clusterIntervalMs ?? 10_000);
-      this.clusterTimer.unref();
-    }
-    if (this.txRelay.enabled) {
-      this.txQueueTimer = setInterval(() => this.sendTxQueues(), this.opts.txReduceRelay!.queueIntervalMs);
-      this.txQueueTimer.unref();
-    }
+    this.features.start();
     this.tick();
   }
 
@@ -347,9 +262,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     clearInterval(this.sweepTimer);
     clearInterval(this.resourceTimer);
     this.ledgerRequests.stop();
-    this.vpRelay.stop();
-    clearInterval(this.txQueueTimer);
-    clearInterval(this.clusterTimer);
+    this.features.stop();
     for (const peer of this.peers()) peer.close({ reason: 'shutdown' });
     this.opts.validators?.stop();
     await this.listener?.stop();
@@ -367,28 +280,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     return this.opts.cluster.some((c) => c.n9 === n9);
   }
 
-  // ------------------------------------------------------------ inbound
-
-  private onRequest(socket: tls.TLSSocket, head: HttpHead, rest: Buffer): void {
-    const path = (head.target ?? '').split('?')[0];
-    const remoteIp = normalizeIp(socket.remoteAddress ?? '');
-    if (isPeerUpgrade(head)) return this.onPeerUpgrade(socket, head, rest, remoteIp);
-    if (head.method === 'GET' && path === '/crawl') {
-      if (!this.opts.crawl.enabled) return sendHttp(socket, 403, 'Forbidden', '', this.opts.userAgent, 'text/plain');
-      return sendHttp(socket, 200, 'OK', JSON.stringify(this.crawl()), this.opts.userAgent);
-    }
-    if (head.method === 'GET' && path === '/health') {
-      const h = this.health();
-      return sendHttp(socket, h.status, h.reason, JSON.stringify(h.body), this.opts.userAgent);
-    }
-    if (head.method === 'GET' && path.startsWith('/vl/') && path.length > 4 && this.opts.vlEnabled !== false) {
-      const file = this.opts.validators?.vlFile(path.slice(4));
-      if (file) return sendHttp(socket, 200, 'OK', JSON.stringify(file), this.opts.userAgent);
-      // rippled's answer for a publisher key it holds no list for.
-      return sendHttp(socket, 404, 'Not Found', '', this.opts.userAgent);
-    }
-    sendHttp(socket, 403, 'Forbidden', '', this.opts.userAgent, 'text/plain');
-  }
+  // ------------------------------------------------------------ wiring
 
   private localNode(): LocalNode {
     return {
@@ -406,92 +298,6 @@ export class Overlay extends EventEmitter<OverlayEvents> {
     };
   }
 
-  private refuse(socket: tls.TLSSocket, remoteIp: string, why: HandshakeFailure): void {
-    this.log.info({ remote: remoteIp, reason: why }, 'inbound peer refused (503)');
-    this.emit('handshakeFailed', 'in', why);
-    socket.end(serviceUnavailableResponse(this.redirectAddresses(remoteIp), this.opts, remoteIp));
-  }
-
-  private onPeerUpgrade(socket: tls.TLSSocket, head: HttpHead, rest: Buffer, remoteIp: string): void {
-    // As rippled's OverlayImpl::onHandoff, before anything else (even the slot check): the address's
-    // resource entry, refused while still at or over the drop threshold (which adds the drop fee again).
-    const consumer = this.resources.newInboundEndpoint(remoteIp);
-    if (consumer.disconnect()) {
-      consumer.release();
-      // rippled has taken the connection over by then (handoff.moved), so it closes it without a response.
-      this.log.info({ remote: remoteIp, balance: consumer.balance }, 'inbound connection refused for its resource use');
-      this.emit('handshakeFailed', 'in', 'resource-limit');
-      socket.destroy();
-      return;
-    }
-    let peer: Peer | undefined;
-    try {
-      peer = this.acceptInbound(socket, head, rest, remoteIp, consumer);
-    } finally {
-      // Refused: the entry is let go (and kept for the expiration time), as rippled's Consumer goes out of scope.
-      if (!peer) consumer.release();
-    }
-  }
-
-  /** The checks of onHandoff after the resource check; the new peer, or undefined when refused. */
-  private acceptInbound(socket: tls.TLSSocket, head: HttpHead, rest: Buffer, remoteIp: string, consumer: ResourceConsumer): Peer | undefined {
-    const admission = this.peerFinder.newInboundSlot({ ip: remoteIp, port: socket.remotePort ?? 0 });
-    if (admission !== 'success') {
-      // rippled refuses these before the handshake, without redirects: its overlay leaves the request
-      // unhandled and the HTTP server answers 403, as for any other request on a peer-only port.
-      this.log.info({ remote: remoteIp, reason: admission }, 'inbound connection refused (403)');
-      this.emit('handshakeFailed', 'in', admission);
-      sendHttp(socket, 403, 'Forbidden', '', this.opts.userAgent, 'text/plain');
-      return;
-    }
-    const local = this.localNode();
-    let check;
-    try {
-      // Connect-As comes first (a 503), then the checks that answer 400.
-      check = checkInbound(socket, head, local);
-    } catch (err) {
-      if (err instanceof HandshakeError && err.reason === 'not-peer') {
-        this.log.debug({ remote: remoteIp, connectAs: header(head, 'Connect-As') }, 'inbound request not Connect-As: Peer');
-        this.refuse(socket, remoteIp, 'not-peer');
-      } else if (err instanceof HandshakeError && err.reason === 'bad-ledger-hash') {
-        // rippled closes without any response when Closed-Ledger/Previous-Ledger are malformed.
-        this.log.info({ remote: remoteIp, reason: err.reason, detail: err.message }, 'inbound handshake dropped');
-        this.emit('handshakeFailed', 'in', err.reason);
-        socket.destroy();
-      } else if (err instanceof HandshakeError) {
-        this.log.info({ remote: remoteIp, reason: err.reason, detail: err.message }, 'inbound handshake refused (400)');
-        this.emit('handshakeFailed', 'in', err.reason);
-        socket.end(badRequestResponse(err.message, this.opts, remoteIp));
-      } else {
-        this.log.warn({ remote: remoteIp, err: (err as Error).message }, 'inbound handshake failed');
-        this.emit('handshakeFailed', 'in', 'error');
-        socket.destroy();
-      }
-      return;
-    }
-    const info = check.info;
-    info.cluster = this.isClusterKey(info.n9);
-    info.reserved = this.reservations.has(info.n9);
-    const { result: verdict, slot } = this.peerFinder.activate({
-      ip: remoteIp,
-      port: info.remotePort,
-      inbound: true,
-      publicKey: info.publicKey.toString('hex'),
-      reserved: info.cluster || info.reserved,
-    });
-    if (verdict !== 'success') {
-      this.refuse(socket, remoteIp, verdict === 'full' ? 'slots-full' : verdict);
-      return undefined;
-    }
-    info.fixed = slot.fixed;
-    socket.write(upgradeResponse(check, local));
-    this.listener?.release(socket);
-    const peer = this.activate(info, slot, socket, rest, consumer);
-    const since = this.listener?.secureSince(socket);
-    if (since !== undefined) this.emit('handshakeCompleted', 'in', (performance.now() - since) / 1000);
-    return peer;
-  }
-
   /**
    * The "peer-ips" of a 503: Livecache addresses as rippled hands them out, topped up (our
    * addition) with the verified listening addresses of public peers, never the requester's own IP.
@@ -507,82 +313,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   /** Dial an address (admin `connect`, autoconnect, fixed peers). Resolves when the attempt ends. */
   async connect(host: string, port: number, why = 'manual'): Promise<Peer | undefined> {
-    if (this.stopping) return undefined;
-    const ip = isIP(host) ? normalizeIp(host) : undefined;
-    if (ip && this.peers().some((p) => p.info.remotePort === port && sameIp(p.info.remoteIp, ip))) {
-      throw new ConnectError('duplicate', `already connected to ${formatEndpoint(ip, port)}`);
-    }
-    // As rippled's OverlayImpl::connect: the endpoint's resource entry first, and no dial while it is
-    // at or over the drop threshold (which adds the drop fee again). A name is checked once resolved.
-    let consumer = ip ? this.resources.newOutboundEndpoint(ip, port) : undefined;
-    if (consumer?.disconnect()) {
-      const balance = consumer.balance;
-      consumer.release();
-      this.log.info({ address: formatEndpoint(ip!, port), why, balance }, 'outbound connection not attempted: over resource limit');
-      throw new ConnectError('resource-limit', `${formatEndpoint(ip!, port)} is over its resource limit`);
-    }
-    if (!this.peerFinder.newOutboundSlot(ip ?? host, port)) {
-      consumer?.release();
-      return undefined;
-    }
-    const dialledAt = performance.now();
-    try {
-      const est = await dialPeer({
-        host,
-        port,
-        localAddress: this.io.localAddressFor(host),
-        local: this.localNode(),
-        timeouts: this.opts.timers.handshake,
-        headLimits: { maxBytes: this.opts.timers.maxHeaderBytes, maxHeaders: this.opts.timers.maxHeaderCount },
-      });
-      if (this.stopping) {
-        est.socket.destroy();
-        return undefined;
-      }
-      const info = est.info;
-      if (!consumer) {
-        consumer = this.resources.newOutboundEndpoint(info.remoteIp, port);
-        if (consumer.disconnect()) {
-          est.socket.destroy();
-          throw new ConnectError('resource-limit', `${formatEndpoint(info.remoteIp, port)} is over its resource limit`);
-        }
-      }
-      info.cluster = this.isClusterKey(info.n9);
-      info.reserved = this.reservations.has(info.n9);
-      // The address works even when we have no room for it (PeerFinder counts 'full' as a Bootcache
-      // success); a duplicate says nothing either way.
-      const { result: verdict, slot } = this.peerFinder.activate({
-        ip: info.remoteIp,
-        port,
-        inbound: false,
-        publicKey: info.publicKey.toString('hex'),
-        reserved: info.cluster || info.reserved,
-      });
-      if (verdict !== 'success') {
-        est.socket.destroy();
-        throw new ConnectError(verdict === 'duplicate' ? 'duplicate' : 'slots-full', verdict === 'duplicate' ? 'already connected to this node' : 'outbound slots full');
-      }
-      info.fixed = slot.fixed;
-      // The 'peer connected' line (activate) is the one info line for this event.
-      this.log.debug({ peer: info.n9, address: formatEndpoint(info.remoteIp, port), why }, 'outbound handshake done');
-      const peer = this.activate(info, slot, est.socket, est.rest, consumer);
-      this.emit('handshakeCompleted', 'out', (performance.now() - dialledAt) / 1000);
-      consumer = undefined; // the peer holds it now
-      return peer;
-    } catch (err) {
-      const kind = err instanceof ConnectError ? err.kind : 'error';
-      this.emit('handshakeFailed', 'out', (err instanceof ConnectError && err.refusal) || kind);
-      // Only an address that did not answer as a peer loses valence: not one we had no room for or skipped.
-      const answered = kind === 'handshake' || kind === 'resource-limit' || kind === 'duplicate' || kind === 'slots-full';
-      if (ip && !answered) this.peerFinder.onFailure({ ip, port });
-      if (err instanceof ConnectError && kind === 'redirect') this.peerFinder.onRedirects(err.peerIps);
-      // A fixed peer's failure gets its own line with the backoff (peerfinder-io): one line per event.
-      this.log[why === 'fixed' ? 'debug' : 'info']({ address: `${host}:${port}`, why, reason: kind, err: (err as Error).message }, 'outbound connection failed');
-      throw err;
-    } finally {
-      consumer?.release();
-      this.peerFinder.outboundSlotDone(ip ?? host, port);
-    }
+    return dial(this.core, (h) => this.io.localAddressFor(h), host, port, why);
   }
 
   /** Once per autoconnect interval (rippled: once a second): PeerFinder's housekeeping, endpoints, dials. */
@@ -592,9 +323,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   /** A peer whose ledger is far from the network's is not trusted with addresses (rippled: unless converged). */
   isDiverged(peer: Peer): boolean {
-    const ours = this.latestLedger?.ledgerSeq;
-    const theirs = peer.ledger.ledgerSeq;
-    return ours !== undefined && theirs !== undefined && Math.abs(ours - theirs) > 24;
+    return this.announcer.isDiverged(peer);
   }
 
   // ------------------------------------------------------------ active peers
@@ -608,7 +337,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       ...(this.opts.timers.decompressBytesPerSecond ? { decompressBytesPerSecond: this.opts.timers.decompressBytesPerSecond } : {}),
       consumer,
       log: this.log,
-      onSent: (type, bytes, msg) => this.traffic.addMessage(type, msg, false, bytes),
+      onSent: (type, bytes, msg) => this.features.onSent(type, bytes, msg),
     };
   }
 
@@ -624,8 +353,7 @@ export class Overlay extends EventEmitter<OverlayEvents> {
       this.slots.delete(peer.id);
       const fixedLost = this.peerFinder.onClosed(slot);
       this.ledgerRequests.onPeerClosed(peer);
-      this.vpRelay.onPeerClosed(peer.id);
-      this.txRelay.onPeerClosed(peer.id);
+      this.features.onPeerClosed(peer.id);
       this.log.info({ peer: info.n9, direction: info.direction, reason: close.reason, detail: describeClose(close), uptime: peer.uptimeSeconds, fixed: info.fixed || undefined }, 'peer disconnected');
       this.disconnects.total++;
       if (close.reason === 'resource-limit') this.disconnects.resources++;
@@ -648,156 +376,20 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   private onMessage(peer: Peer, msg: PeerMessage, frame: RawFrame): void {
     this.emit('message', peer, msg, frame);
-    this.traffic.addMessage(frame.type, msg, true, frame.wireBytes);
-    if (this.txRelay.metricsOn) {
-      const followed = txMetricOf(msg);
-      if (followed) this.txRelay.metrics.addMessage(followed, frame.wireBytes);
-    }
+    if (this.features.onMessage(peer, msg, frame)) return;
     if (msg.name === 'ENDPOINTS') this.io.onEndpoints(peer, msg.message);
-    else if (msg.name === 'SQUELCH') this.onSquelch(peer, msg.message);
-    else if (msg.name === 'CLUSTER') {
-      if (peer.info.cluster) this.cluster.onCluster(msg.message);
-      else peer.charge(Charge.useless, 'unknown cluster'); // rippled: feeUnwantedData
-    }
-    else if (msg.name === 'HAVE_TRANSACTIONS' || msg.name === 'TRANSACTIONS' || (msg.name === 'GET_OBJECTS' && msg.message.type === OT_TRANSACTIONS && msg.message.query)) {
-      this.onTxReduceRelay(peer, msg);
-    }
     else if (this.ledgerRequests.onMessage(peer, msg)) return;
     else if (msg.name === 'VALIDATOR_LIST' || msg.name === 'VALIDATOR_LIST_COLLECTION') {
       const r = this.opts.validators?.onValidatorList(peer, msg, this.peers());
       if (r?.fee) peer.charge(LIST_FEE_CHARGES[r.fee], r.reason);
       else if (r) this.log.debug({ peer: peer.info.n9, reason: r.reason }, 'validator list');
-    } else if (RELAYED_TYPES.has(frame.type)) this.relay(peer, msg, frame);
-  }
-
-  /**
-   * Relay consensus traffic to every peer that has not sent it to us, once per item, after the
-   * checks rippled makes before it relays (an item rippled would charge us for is dropped here, and
-   * its sender charged instead).
-   */
-  private relay(from: Peer, msg: PeerMessage, frame: RawFrame): void {
-    const check = checkRelayItem(msg, frame.payload);
-    if (!check.ok) {
-      this.emit('relayItem', msg.name, 'refused');
-      if (check.charge) from.charge(check.charge, check.reason);
-      else this.log.debug({ peer: from.info.n9, reason: check.reason }, 'not relayed');
-      return;
-    }
-    if (msg.name === 'TRANSACTION') this.txRelay.onTransactionFrom(from.id, msg.message.rawTransaction);
-    const skip = this.router.receive(check.key, from.id);
-    const hub = this.opts.validators;
-    const validator = messageValidator(msg);
-    if (!skip) {
-      const dup = msg.name === 'TRANSACTION' ? 'transactions_duplicate' : msg.name === 'PROPOSE_LEDGER' ? 'proposals_duplicate' : msg.name === 'VALIDATION' ? 'validations_duplicate' : undefined;
-      if (dup) this.traffic.add(dup, true, frame.wireBytes);
-      // A later copy still tells the slots which peers carry this validator (rippled counts it too).
-      if (validator !== undefined && (!hub || relayDecision(hub, msg) !== 'drop')) this.vpRelay.observe(check.key, validator, [from.id]);
-      return void this.emit('relayItem', msg.name, 'duplicate');
-    }
-    const policy = hub ? relayDecision(hub, msg) : 'relay';
-    if (hub && validator !== undefined && !hub.list.trusted(Buffer.from(validator, 'hex'))) {
-      this.traffic.add(msg.name === 'VALIDATION' ? 'validations_untrusted' : 'proposals_untrusted', true, frame.wireBytes);
-    }
-    if (policy === 'drop') return;
-    if (check.verify && !check.verify()) {
-      this.emit('relayItem', msg.name, 'refused');
-      from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
-      return;
-    }
-    let payload = frame.payload;
-    if (check.filter) {
-      const kept = check.filter();
-      const why = `${msg.name}: ${kept.dropped} left out (${kept.reason ?? 'failed'})`;
-      if (kept.charge) from.charge(kept.charge, kept.reason ?? why);
-      else if (kept.dropped > 0) this.log.debug({ peer: from.info.n9, reason: why }, 'partly relayed');
-      if (!kept.payload) return void this.emit('relayItem', msg.name, 'refused');
-      payload = kept.payload;
-    }
-    if (msg.name === 'VALIDATION' && this.opts.monitor) {
-      try {
-        this.opts.monitor.onValidation(msg.message.validation);
-      } catch (err) {
-        // The monitor reports; it must never stop relay.
-        this.log.debug({ peer: from.info.n9, err: (err as Error).message }, 'validation not monitored');
-      }
-    }
-    this.emit('verifiedItem', from, msg, payload);
-    if (hub && msg.name === 'MANIFESTS') {
-      // rippled relays only the manifests that changed what it knows, in a message of their own.
-      const fresh = hub.onManifests(msg.message);
-      if (!fresh) return void this.emit('relayItem', msg.name, 'duplicate');
-      payload = encodeMessage('MANIFESTS', fresh);
-    } else if (policy === 'hold') return;
-    this.emit('relayItem', msg.name, 'relayed');
-    this.relayed.items++;
-    if (validator !== undefined) this.vpRelay.observe(check.key, validator, skip);
-    const txPlan = msg.name === 'TRANSACTION' ? this.txRelay.plan(msg.message.rawTransaction, this.peers(), skip) : undefined;
-    for (const f of txPlan?.flushes ?? []) this.peersById.get(f.peerId)?.send('HAVE_TRANSACTIONS', f.message);
-    // Framed once for the peers that compress and once for those that do not, not once per peer.
-    // A 64 MiB payload (accepted, as rippled does) fits only a compressed frame: none for the others.
-    const framed: { plain?: Buffer | null; lz4?: Buffer | null } = {};
-    for (const p of this.peersById.values()) {
-      if (p === from || skip.has(p.id)) continue;
-      if (p.unwrittenBytes >= this.opts.timers.relayBacklogBytes) continue; // not reading: no more for it
-      if (!this.vpRelay.mayRelay(p.id, validator)) {
-        this.traffic.add('squelch_suppressed', false, payload.length + 6); // it squelched this validator
-        continue;
-      }
-      if (txPlan && !txPlan.send.has(p.id)) continue; // gets the hash in its next TMHaveTransactions
-      const lz4 = p.info.features.compression;
-      const out = lz4 ? (framed.lz4 ??= tryEncodeFrame(frame.type, payload, true) ?? null) : (framed.plain ??= tryEncodeFrame(frame.type, payload, false) ?? null);
-      if (out) p.sendFrame(frame.type, out);
-    }
-  }
-
-  private onSquelch(peer: Peer, m: TMSquelch): void {
-    const r = this.vpRelay.onSquelch(peer, m);
-    if (r.charge) peer.charge(r.charge, r.reason);
-    else this.log.debug({ peer: peer.info.n9, outcome: r.outcome, reason: r.reason }, 'squelch');
-  }
-
-  /** TMHaveTransactions, TMTransactions and requests for transactions by hash (tx reduce-relay). */
-  private onTxReduceRelay(peer: Peer, msg: PeerMessage): void {
-    if (msg.name === 'HAVE_TRANSACTIONS') {
-      const r = this.txRelay.onHaveTransactions(peer, msg.message);
-      if (r.charge) peer.charge(r.charge, r.reason);
-      else if (r.request) peer.send('GET_OBJECTS', r.request);
-    } else if (msg.name === 'GET_OBJECTS') {
-      const r = this.txRelay.onGetTransactions(peer, msg.message);
-      if (r.charge) peer.charge(r.charge, r.reason);
-      else if (r.reply) peer.send('TRANSACTIONS', r.reply);
-    } else if (msg.name === 'TRANSACTIONS') {
-      const r = this.txRelay.onTransactions(peer, msg.message);
-      if (r.charge) return void peer.charge(r.charge, r.reason);
-      for (const tx of r.transactions ?? []) {
-        if (peer.closed) return;
-        const payload = encodeMessage('TRANSACTION', tx);
-        this.relay(peer, { name: 'TRANSACTION', type: MessageType.TRANSACTION, message: tx }, { type: MessageType.TRANSACTION, payload, compressed: false, wireBytes: payload.length });
-      }
-    }
-  }
-
-  /** Our status (load fee: always normal, we run no transactions) and the members', to every member connected. */
-  private sendCluster(): void {
-    const m = this.cluster.report(LOAD_BASE);
-    if (!m) return;
-    for (const p of this.peersById.values()) if (p.info.cluster) p.send('CLUSTER', m);
-  }
-
-  /** Each peer's queued transaction hashes, in one TMHaveTransactions (rippled's sendTxQueue). */
-  private sendTxQueues(): void {
-    for (const { peerId, message } of this.txRelay.drainQueues()) this.peersById.get(peerId)?.send('HAVE_TRANSACTIONS', message);
+    } else if (RelayFanout.relays(frame.type)) this.fanout.relay(peer, msg, frame);
   }
 
   private onPeerStatus(peer: Peer, s: PeerLedgerStatus): void {
     this.emit('peerStatus', peer, s);
     this.ledgerRequests.onStatus(peer, s);
-    const seqs = this.peers().flatMap((p) => (p.ledger.ledgerSeq === undefined ? [] : [p.ledger.ledgerSeq]));
-    // A ledger validated by a quorum of trusted validators is preferred while fresh (rippled's 2 min).
-    if (this.latestFromQuorum && this.latestLedger && Date.now() - this.latestLedger.updatedAt < REFERENCE_MAX_AGE_MS) return;
-    if (!isNewAnnouncement(s, this.latestLedger?.ledgerSeq, seqs)) return;
-    this.latestFromQuorum = false;
-    this.latestLedger = s;
+    if (!this.announcer.onStatus(s, this.peersById.values())) return;
     this.ledgerRequests.onOurLedger(s.ledgerSeq!);
     // To every peer, the one whose status tipped the median included, as rippled announces each
     // ledger it accepts: each rippled peer then counts us converged (PeerImp::checkTracking).
@@ -807,12 +399,9 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   /** The network's validated ledger (a quorum of trusted validations): announced to every peer. */
   private announceValidated(l: ValidatedLedger): void {
-    if (this.latestLedger?.ledgerSeq !== undefined && this.latestFromQuorum && this.latestLedger.ledgerSeq >= l.seq) return;
-    const s: PeerLedgerStatus = { event: NodeEvent.ACCEPTED_LEDGER, ledgerSeq: l.seq, ledgerHash: Buffer.from(l.hash, 'hex'), updatedAt: Date.now() };
-    this.latestLedger = s;
-    this.latestFromQuorum = true;
+    if (!this.announcer.onValidated(l)) return;
     this.ledgerRequests.onOurLedger(l.seq);
-    const m = statusMessage(s);
+    const m = statusMessage(this.announcer.latest!);
     for (const p of this.peersById.values()) p.send('STATUS_CHANGE', m);
   }
 
@@ -832,28 +421,15 @@ export class Overlay extends EventEmitter<OverlayEvents> {
 
   /** The overlay's part of rippled's server_info. */
   serverInfo(): OverlayServerFacts {
-    // crawl.ts's buildServerInfo makes rippled's server_info of this, for the admin command and
-    // for /crawl alike.
-    const info: OverlayServerFacts = {
-      build_version: this.opts.buildVersion,
-      pubkey_node: this.opts.identity.n9,
-      server_state: this.serverState(),
+    return overlayServerFacts(this.opts, {
+      serverState: this.serverState(),
       uptime: this.uptimeSeconds(),
       peers: this.peersById.size,
-      ports: this.opts.servedPorts ?? (this.address ? [{ port: this.address.port, protocols: ['peer'], admin: [] }] : []),
-      peer_disconnects: this.disconnects.total,
-      peer_disconnects_resources: this.disconnects.resources,
-    };
-    if (this.opts.networkId !== undefined) info.network_id = this.opts.networkId;
-    if (this.opts.serverDomain) info.server_domain = this.opts.serverDomain;
-    if (this.opts.validators) Object.assign(info, validatorServerInfo(this.opts.validators));
-    // Ours, not rippled's `network_ledger` (which is only ever the string "waiting").
-    const validated = this.opts.monitor && validatedLedgerJson(this.opts.monitor);
-    if (validated) info.validated_ledger = validated;
-    if (this.latestLedger?.ledgerSeq !== undefined && !this.latestFromQuorum) {
-      info.newest_peer_ledger = { seq: this.latestLedger.ledgerSeq, hash: this.latestLedger.ledgerHash?.toString('hex').toUpperCase() };
-    }
-    return info;
+      address: this.address,
+      disconnects: this.disconnects,
+      latestLedger: this.latestLedger,
+      latestFromQuorum: this.announcer.fromQuorum,
+    });
   }
 
   crawl(): object {

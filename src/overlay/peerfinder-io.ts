@@ -6,12 +6,14 @@
 import { lookup } from 'node:dns/promises';
 import net, { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { formatEndpoint, isUnspecifiedIp, normalizeIp, type IpEndpoint } from '../protocol/address.js';
+import { formatEndpoint, isPublicIp, isUnspecifiedIp, normalizeIp, type IpEndpoint } from '../address/address.js';
 import type { TMEndpoints } from '../protocol/messages.js';
-import { ConnectError } from '../peer/handshake-io.js';
+import { ConnectError } from '../connect/handshake-io.js';
 import type { Peer } from '../peer/peer.js';
-import { Charge } from '../peer/resource.js';
-import type { FixedPeer, PeerFinder, Slot } from './peerfinder/manager.js';
+import { Charge } from '../resource/resource.js';
+import { bootcachePath } from '../peerfinder/bootcache.js';
+import { type FixedPeer, PeerFinder, type Slot } from '../peerfinder/manager.js';
+import type { OverlayOptions } from './options.js';
 
 /** What the driver needs of the overlay. */
 export interface PeerFinderHost {
@@ -133,4 +135,31 @@ function tcpProbe(ep: IpEndpoint, timeoutMs: number, localAddress?: string): Pro
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/** The overlay's PeerFinder, set up from its options (slots, timers, the bootcache file in the data directory). */
+export function newPeerFinder(opts: OverlayOptions): PeerFinder {
+  // rippled keeps only public addresses. A node bound to a private or loopback address (a lab
+  // network, or our tests on 127.0.0.x) lives among private addresses, so it keeps those too.
+  const host = opts.listen?.host;
+  return new PeerFinder(
+    {
+      outMax: opts.slots.outMax,
+      inMax: opts.slots.inMax,
+      ipLimit: opts.slots.ipLimit,
+      peerPrivate: opts.peerPrivate,
+      listening: !!opts.listen,
+      verifyEndpoints: opts.verifyEndpoints,
+      allowPrivate: host !== undefined && !isUnspecifiedIp(host) && !isPublicIp(host),
+      maxConnectAttempts: opts.timers.maxConnectAttempts,
+      fixedBackoffMinMs: opts.timers.fixedBackoffMinMs,
+      fixedBackoffMaxMs: opts.timers.fixedBackoffMaxMs,
+      discovery: opts.timers.discovery,
+    },
+    {
+      now: Date.now,
+      bootcachePath: opts.dataDir ? bootcachePath(opts.dataDir) : undefined,
+      onSaveError: (message) => opts.log.warn({ err: message }, 'could not save the bootcache'),
+    },
+  );
 }

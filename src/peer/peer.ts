@@ -14,8 +14,8 @@ import { MessageType, type MessageTypeName } from '../protocol/message-types.js'
 import type { MessageMap, TMPing, TMStatusChange } from '../protocol/messages.js';
 import { NodeEvent, PingType, toNumber } from '../protocol/messages.js';
 import type { PeerClose } from './reasons.js';
-import { Charge, type ChargeKind, DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from './resource.js';
-import { type ResourceConsumer, standaloneConsumer } from './resource-table.js';
+import { Charge, type ChargeKind, DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from '../resource/resource.js';
+import { type ResourceConsumer, standaloneConsumer } from '../resource/resource-table.js';
 import { DecompressBudget } from './decompress-budget.js';
 import { TrafficStats } from './traffic.js';
 

@@ -1,13 +1,13 @@
 /**
  * The peer handshake's content: protocol versions, X-Protocol-Ctl features, the shared value from
  * the TLS Finished messages, request/response headers in rippled's order, and the checks on the
- * other side's headers. Pure functions; the socket work is in src/peer/.
+ * other side's headers. Pure functions; the socket work is in src/connect/.
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { NodeIdentity } from '../identity/node-key.js';
 import { decodeNodePublic, verifyDigestSignature } from '../identity/node-key.js';
-import { isPublicIp, isUnspecifiedIp, normalizeIp, sameIp } from './address.js';
+import { isPublicIp, isUnspecifiedIp, normalizeIp, sameIp } from '../address/address.js';
 import { header } from './http-head.js';
 
 // ---------------------------------------------------------------- versions

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TMGetObjectByHash, TMHaveTransactions, TMTransaction, TMTransactions } from '../protocol/messages.js';
-import { Charge, type ChargeKind } from '../peer/resource.js';
+import { Charge, type ChargeKind } from '../resource/resource.js';
 import { TxMetrics } from './tx-metrics.js';
 
 /** rippled's MAX_TX_QUEUE_SIZE: hashes queued for a peer before they are sent at once, and most asked for. */

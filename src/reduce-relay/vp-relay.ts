@@ -6,7 +6,7 @@
  */
 import type { PeerMessage } from '../protocol/codec.js';
 import type { TMSquelch } from '../protocol/messages.js';
-import { Charge, type ChargeKind } from '../peer/resource.js';
+import { Charge, type ChargeKind } from '../resource/resource.js';
 import { ValidatorsHub } from '../validators/hub.js';
 import { Slots, type SquelchHandler } from './slots.js';
 import { PeerSquelches, type SquelchOutcome } from './squelch.js';

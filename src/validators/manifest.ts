@@ -7,8 +7,8 @@
  * src/overlay that import nothing above the identity layer), so a manifest is judged the same way
  * whether it is being relayed or learned.
  */
-import { fieldCode, readObject, SerializedType as T, type SerializedField } from '../overlay/ledger-objects.js';
-import { checkManifestSignature } from '../overlay/signatures.js';
+import { fieldCode, readObject, SerializedType as T, type SerializedField } from '../ledger/ledger-objects.js';
+import { checkManifestSignature } from '../ledger/signatures.js';
 import { isPublicKeyType } from '../config/validators.js';
 
 /** The sequence of a revocation. */

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { encodeNodePublic } from 'ripple-address-codec';
-import { verifyMessage } from '../overlay/signatures.js';
+import { verifyMessage } from '../ledger/signatures.js';
 import { isPublicKeyType, type StaticValidator } from '../config/validators.js';
 import type { ManifestCache } from './manifest-cache.js';
 import { isRevoked, type Manifest, parseManifest } from './manifest.js';

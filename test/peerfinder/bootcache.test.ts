@@ -1,9 +1,9 @@
-/** Bootcache valence, capacity, pruning and persistence (src/overlay/peerfinder/bootcache.ts), on an injected clock. */
+/** Bootcache valence, capacity, pruning and persistence (src/peerfinder/bootcache.ts), on an injected clock. */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Bootcache, bootcachePath, STATIC_VALENCE } from '../../src/overlay/peerfinder/bootcache.js';
+import { Bootcache, bootcachePath, STATIC_VALENCE } from '../../src/peerfinder/bootcache.js';
 import { T, SEC, pub, makeBootcache } from './support.js';
 
 let clock = 0;

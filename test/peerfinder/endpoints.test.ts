@@ -1,9 +1,9 @@
-/** TMEndpoints received and sent (src/overlay/peerfinder/endpoints.ts), on an injected clock. */
+/** TMEndpoints received and sent (src/peerfinder/endpoints.ts), on an injected clock. */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TMEndpoints } from '../../src/protocol/messages.js';
-import { Bootcache } from '../../src/overlay/peerfinder/bootcache.js';
-import { buildEndpointsMessages, connectTestDone, createPeerDiscovery, EndpointsSchedule, receiveEndpoints, RecentEndpoints, selfAdvertisementPort, storeReceived, type PeerDiscovery, type ReceiveOptions } from '../../src/overlay/peerfinder/endpoints.js';
-import { Livecache } from '../../src/overlay/peerfinder/livecache.js';
+import { Bootcache } from '../../src/peerfinder/bootcache.js';
+import { buildEndpointsMessages, connectTestDone, createPeerDiscovery, EndpointsSchedule, receiveEndpoints, RecentEndpoints, selfAdvertisementPort, storeReceived, type PeerDiscovery, type ReceiveOptions } from '../../src/peerfinder/endpoints.js';
+import { Livecache } from '../../src/peerfinder/livecache.js';
 import { T, SEC, seeded, pub, makeLivecache, makeBootcache } from './support.js';
 
 let clock = 0;

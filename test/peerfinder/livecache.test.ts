@@ -1,6 +1,6 @@
-/** Livecache and the handout distribution (src/overlay/peerfinder/livecache.ts), on an injected clock. */
+/** Livecache and the handout distribution (src/peerfinder/livecache.ts), on an injected clock. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { handout, Livecache, type HandoutTarget, type HopEndpoint } from '../../src/overlay/peerfinder/livecache.js';
+import { handout, Livecache, type HandoutTarget, type HopEndpoint } from '../../src/peerfinder/livecache.js';
 import { SEC, seeded, pub, makeLivecache } from './support.js';
 
 let clock = 0;

@@ -1,11 +1,11 @@
 /**
- * PeerFinder (src/overlay/peerfinder/manager.ts) driven as rippled's PeerFinder_test drives its
+ * PeerFinder (src/peerfinder/manager.ts) driven as rippled's PeerFinder_test drives its
  * Logic: a manual clock, no sockets. Fixed-peer backoff, slots, redirects, Livecache hops and
  * expiry, Bootcache valence and pruning, all through the Manager's calls.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TMEndpoints } from '../../src/protocol/messages.js';
-import { type DiscoveryTimers, PeerFinder, type PeerFinderConfig, type Slot } from '../../src/overlay/peerfinder/manager.js';
+import { type DiscoveryTimers, PeerFinder, type PeerFinderConfig, type Slot } from '../../src/peerfinder/manager.js';
 import { pub, SEC, seeded, T } from './support.js';
 
 const MIN = 60 * SEC;

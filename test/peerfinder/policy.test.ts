@@ -1,8 +1,8 @@
-/** Autoconnect and 503 redirects (src/overlay/peerfinder/policy.ts), on an injected clock. */
+/** Autoconnect and 503 redirects (src/peerfinder/policy.ts), on an injected clock. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Bootcache } from '../../src/overlay/peerfinder/bootcache.js';
-import { Livecache } from '../../src/overlay/peerfinder/livecache.js';
-import { acceptRedirects, autoconnect, RecentAttempts, redirectHandouts, type AutoconnectState } from '../../src/overlay/peerfinder/policy.js';
+import { Bootcache } from '../../src/peerfinder/bootcache.js';
+import { Livecache } from '../../src/peerfinder/livecache.js';
+import { acceptRedirects, autoconnect, RecentAttempts, redirectHandouts, type AutoconnectState } from '../../src/peerfinder/policy.js';
 import { T, SEC, seeded, pub, makeLivecache, makeBootcache } from './support.js';
 
 let clock = 0;

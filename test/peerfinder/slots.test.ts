@@ -1,6 +1,6 @@
-/** Slot accounting (src/overlay/peerfinder/slots.ts). */
+/** Slot accounting (src/peerfinder/slots.ts). */
 import { describe, expect, it } from 'vitest';
-import { activate, checkNewInbound, checkNewOutbound, countSlots, effectiveInMax, isFixedInbound, isFixedOutbound } from '../../src/overlay/peerfinder/slots.js';
+import { activate, checkNewInbound, checkNewOutbound, countSlots, effectiveInMax, isFixedInbound, isFixedOutbound } from '../../src/peerfinder/slots.js';
 
 describe('slots', () => {
   const slot = (ip: string, port: number, inbound = true) => ({ ip, port, inbound });

@@ -1,7 +1,7 @@
 /** Helpers shared by the PeerFinder unit tests. */
 import { defaultTimers } from '../../src/config/timers.js';
-import { Bootcache } from '../../src/overlay/peerfinder/bootcache.js';
-import { Livecache } from '../../src/overlay/peerfinder/livecache.js';
+import { Bootcache } from '../../src/peerfinder/bootcache.js';
+import { Livecache } from '../../src/peerfinder/livecache.js';
 
 export const T = defaultTimers();
 export const SEC = 1000;

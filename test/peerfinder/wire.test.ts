@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon.js';
 import { makeSelfSignedCertificate } from '../../src/identity/certificate.js';
 import { NodeIdentity } from '../../src/identity/node-key.js';
-import { ConnectError, dialPeer, type LocalNode } from '../../src/peer/handshake-io.js';
+import { ConnectError, dialPeer, type LocalNode } from '../../src/connect/handshake-io.js';
 import { Peer } from '../../src/peer/peer.js';
 import { NO_FEATURES } from '../../src/protocol/handshake.js';
 import { makeSeed } from '../support/admin.js';

@@ -9,9 +9,9 @@
  * from the injected clock, so unit tests drive it in milliseconds.
  */
 import { isIP } from 'node:net';
-import { formatEndpoint, normalizeIp, sameIp, type IpEndpoint } from '../../protocol/address.js';
-import type { TMEndpoints } from '../../protocol/messages.js';
-import { fixedPeerBackoffMs } from '../backoff.js';
+import { formatEndpoint, normalizeIp, sameIp, type IpEndpoint } from '../address/address.js';
+import type { TMEndpoints } from '../protocol/messages.js';
+import { fixedPeerBackoffMs } from './backoff.js';
 import { Bootcache } from './bootcache.js';
 import {
   buildEndpointsMessages,

@@ -1,6 +1,7 @@
 /**
- * IP address facts the handshake and discovery rules depend on: which addresses are public,
- * how endpoints are written ("ip:port", "[v6]:port"), and v4-mapped v6 normalisation.
+ * The one address model: parsing and writing addresses and endpoints ("ip:port", "[v6]:port"), v4-mapped v6
+ * normalisation, which addresses are public, and subnets (CIDR networks and prefix matching). Config, protocol,
+ * discovery and the admin allow-list all use it; it imports nothing of ours.
  */
 import { isIP } from 'node:net';
 
@@ -127,4 +128,64 @@ export function sameIp(a: string, b: string): boolean {
   const gx = v6Groups(x);
   const gy = v6Groups(y);
   return !!gx && !!gy && gx.every((v, i) => v === gy[i]);
+}
+
+/** The 4 (IPv4) or 16 (IPv6) bytes of an address that `isIP` accepts; a v6 zone (`%eth0`) is ignored. */
+export function ipBytes(ip: string): number[] {
+  const address = ip.split('%')[0]!;
+  if (isIP(address) === 4) return v4Octets(address);
+  return v6Groups(address)!.flatMap((g) => [g >> 8, g & 0xff]);
+}
+
+/** Private (RFC 1918), loopback, link-local, unique-local or unspecified: addresses peers cannot reach us on. */
+export function isPrivateOrLocalIp(ip: string): boolean {
+  const b = ipBytes(ip);
+  if (b.length === 16 && b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) {
+    return isPrivateOrLocalIp(b.slice(12).join('.'));
+  }
+  if (b.every((x) => x === 0)) return true;
+  if (b.length === 4) {
+    const [x, y] = b as [number, number];
+    return x === 10 || x === 127 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 169 && y === 254);
+  }
+  const loopback = b.slice(0, 15).every((x) => x === 0) && b[15] === 1;
+  return loopback || (b[0]! & 0xfe) === 0xfc || (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80);
+}
+
+/** A CIDR network: `10.0.0.0/8`, `::1/128`; a bare address is its own /32 or /128. */
+export interface Subnet {
+  family: 4 | 6;
+  bytes: number[];
+  prefix: number;
+}
+
+/** `ip/prefix` or a bare IP; undefined when the address is not an IP or the prefix is not 0..bits. */
+export function parseSubnet(cidr: string): Subnet | undefined {
+  const slash = cidr.lastIndexOf('/');
+  const ip = slash < 0 ? cidr : cidr.slice(0, slash);
+  const family = isIP(ip);
+  if (family === 0) return undefined;
+  const bits = family === 4 ? 32 : 128;
+  const prefix = slash < 0 ? bits : Number(cidr.slice(slash + 1));
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits) return undefined;
+  return { family: family as 4 | 6, bytes: ipBytes(ip), prefix };
+}
+
+/** Whether the first `prefix` bits of two byte strings agree. */
+export function prefixMatches(a: readonly number[], b: readonly number[], prefix: number): boolean {
+  for (let i = 0; i < a.length && prefix > 0; i++, prefix -= 8) {
+    const keep = Math.min(8, prefix);
+    const mask = (0xff << (8 - keep)) & 0xff;
+    if ((a[i]! & mask) !== (b[i]! & mask)) return false;
+  }
+  return true;
+}
+
+/** Whether every bit after the first `prefix` is 0 (a network address, not a host in it). */
+export function hostBitsClear(bytes: readonly number[], prefix: number): boolean {
+  return bytes.every((byte, i) => {
+    const keep = Math.max(0, Math.min(8, prefix - i * 8));
+    const mask = (0xff << (8 - keep)) & 0xff;
+    return (byte & ~mask & 0xff) === 0;
+  });
 }

@@ -3,7 +3,7 @@
  * [relay_proposals]/[relay_validations] check on a proposal or validation about to be relayed.
  */
 import type { PeerMessage } from '../protocol/codec.js';
-import { Charge, type ChargeKind } from '../peer/resource.js';
+import { Charge, type ChargeKind } from '../resource/resource.js';
 import { type ListFee, ValidatorsHub } from '../validators/hub.js';
 import { quorumJson, validatorListSummary } from '../validators/reports.js';
 

@@ -19,7 +19,7 @@
  * rippled makes no peer an unlimited consumer (newUnlimitedEndpoint serves admin RPC clients only),
  * so cluster, fixed and reserved peers are charged like any other.
  */
-import { formatEndpoint, normalizeIp } from '../protocol/address.js';
+import { formatEndpoint, normalizeIp } from '../address/address.js';
 import { type ChargeOutcome, DEFAULT_RESOURCE_LIMITS, ResourceBalance, type ResourceLimits } from './resource.js';
 
 export type ConsumerKind = 'inbound' | 'outbound';

@@ -9,8 +9,8 @@ import tls from 'node:tls';
 import type { NodeIdentity } from '../identity/node-key.js';
 import { encodeNodePublic } from '../identity/node-key.js';
 import { tlsClientOptions, type TlsMaterial } from '../identity/certificate.js';
-import { normalizeIp, parseEndpoint, type IpEndpoint } from '../protocol/address.js';
-import type { ConnectFailure, HandshakeRefusal } from './reasons.js';
+import { normalizeIp, parseEndpoint, type IpEndpoint } from '../address/address.js';
+import type { ConnectFailure, HandshakeRefusal } from '../peer/reasons.js';
 import {
   acceptedVersion,
   buildRequestHeaders,
@@ -37,7 +37,7 @@ import {
   isHttp11OrLater,
   splitCommaList,
 } from '../protocol/http-head.js';
-import type { Direction, PeerInfo } from './peer.js';
+import type { Direction, PeerInfo } from '../peer/peer.js';
 
 /** What we are, for the headers we send and the checks we make. */
 export interface LocalNode {
@@ -71,7 +71,7 @@ export const DEFAULT_HANDSHAKE_TIMEOUTS: HandshakeTimeouts = {
   httpReadMs: 3_000,
 };
 
-export type { ConnectFailure } from './reasons.js';
+export type { ConnectFailure } from '../peer/reasons.js';
 
 export class ConnectError extends Error {
   constructor(

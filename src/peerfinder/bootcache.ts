@@ -16,8 +16,8 @@
  * cooldown (checked on change and on the periodic tick); `flush()` writes now (shutdown).
  */
 import { join } from 'node:path';
-import { parseEndpoint, type IpEndpoint } from '../../protocol/address.js';
-import { describeJson, readJsonState, writeJsonAtomic } from '../../identity/state-file.js';
+import { parseEndpoint, type IpEndpoint } from '../address/address.js';
+import { describeJson, readJsonState, writeJsonAtomic } from '../identity/state-file.js';
 import { endpointKey } from './livecache.js';
 
 /** rippled Bootcache::staticValence: the valence of addresses from [ips]. */

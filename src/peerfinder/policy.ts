@@ -14,7 +14,7 @@
  * connection and attempt are kept squelched, so an IP is never dialled twice at once and a
  * disconnected IP waits out the interval. One address per IP per batch.
  */
-import { formatEndpoint, normalizeIp, sameIp, v6Groups, type IpEndpoint } from '../../protocol/address.js';
+import { formatEndpoint, normalizeIp, sameIp, v6Groups, type IpEndpoint } from '../address/address.js';
 import type { Bootcache } from './bootcache.js';
 import { handout, type HandoutTarget, type HopEndpoint, type Livecache } from './livecache.js';
 

@@ -22,9 +22,9 @@ import { createHash } from 'node:crypto';
 import { verifyDigestSignature } from '../identity/node-key.js';
 import { encodeMessage, type PeerMessage } from '../protocol/codec.js';
 import type { TMManifests, TMProposeSet } from '../protocol/messages.js';
-import { Charge, type ChargeKind } from '../peer/resource.js';
-import { objectShape } from './object-shape.js';
-import { checkManifestSignature, checkTransactionSignature, checkValidationSignature, type SignatureCheck } from './signatures.js';
+import { Charge, type ChargeKind } from '../resource/resource.js';
+import { objectShape } from '../ledger/object-shape.js';
+import { checkManifestSignature, checkTransactionSignature, checkValidationSignature, type SignatureCheck } from '../ledger/signatures.js';
 
 /** rippled's txMaxSizeBytes: a larger transaction does not deserialize, and is dropped. */
 export const TX_MAX_BYTES = 1024 * 1024;

@@ -13,7 +13,7 @@
  *     ([peer_private], or no peer port) has no inbound slots: "inbound disabled".
  * Activation failures are answered with a 503 carrying redirect addresses.
  */
-import { isPublicIp, sameIp, type IpEndpoint } from '../../protocol/address.js';
+import { isPublicIp, sameIp, type IpEndpoint } from '../address/address.js';
 
 export interface SlotView {
   /** Remote address of the connection (the socket's). */

@@ -13,7 +13,7 @@
  * get hops + 1. The sender's own hops-0 address from a peer that dialled us is believed only
  * after a TCP connect to it succeeds (the first one is dropped while the test runs).
  */
-import type { TMEndpoints, TMEndpointV2 } from '../../protocol/messages.js';
+import type { TMEndpoints, TMEndpointV2 } from '../protocol/messages.js';
 import {
   formatEndpoint,
   isPublicIp,
@@ -22,7 +22,7 @@ import {
   parseEndpoint,
   sameIp,
   type IpEndpoint,
-} from '../../protocol/address.js';
+} from '../address/address.js';
 import type { Bootcache } from './bootcache.js';
 import { endpointKey, handout, shuffle, type HandoutTarget, type HopEndpoint, type Livecache } from './livecache.js';
 

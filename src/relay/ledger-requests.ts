@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { encodeMessage, hasField, type PeerMessage } from '../protocol/codec.js';
 import { type TMGetLedger, type TMGetObjectByHash, type TMLedgerData, toNumber } from '../protocol/messages.js';
 import type { Peer, PeerLedgerStatus } from '../peer/peer.js';
-import { Charge } from '../peer/resource.js';
+import { Charge } from '../resource/resource.js';
 import { PeerTracking, RecentHashes, REFERENCE_MAX_AGE_MS, type UsefulnessLimits } from './ledger-tracking.js';
 
 /** TMLedgerInfoType, as the metrics `kind` label. */

@@ -10,7 +10,7 @@
  * 503 redirects: hop levels are visited round-robin, one acceptable entry per level per
  * target per round, so a list mixes hop distances instead of draining one level first.
  */
-import { formatEndpoint, normalizeIp, type IpEndpoint } from '../../protocol/address.js';
+import { formatEndpoint, normalizeIp, type IpEndpoint } from '../address/address.js';
 
 export interface HopEndpoint extends IpEndpoint {
   hops: number;

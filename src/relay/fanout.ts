@@ -1,0 +1,146 @@
+/**
+ * The relay fan-out: consensus traffic (transactions, proposals, validations, manifests) received from one peer is
+ * checked as rippled checks it and passed on to every other peer that has not sent it to us, once per item.
+ */
+import type { Logger } from 'pino';
+import { encodeMessage, type PeerMessage } from '../protocol/codec.js';
+import { tryEncodeFrame, type RawFrame } from '../protocol/framing.js';
+import { MessageType, type MessageTypeName } from '../protocol/message-types.js';
+import type { Peer } from '../peer/peer.js';
+import { Charge } from '../resource/resource.js';
+import type { ValidatorsHub } from '../validators/hub.js';
+import type { ValidatorMonitor } from '../monitor/validator-monitor.js';
+import { messageValidator, type ValidatorReduceRelay } from '../reduce-relay/vp-relay.js';
+import type { TxReduceRelay } from '../reduce-relay/tx-relay.js';
+import type { TrafficCount } from '../traffic/traffic-count.js';
+import type { HashRouter } from './hash-router.js';
+import { checkRelayItem } from './relay-checks.js';
+import { relayDecision } from './validator-relay.js';
+
+/** relayed: sent on; duplicate: seen within the relay interval; refused: failed a check rippled makes. */
+export type RelayOutcome = 'relayed' | 'duplicate' | 'refused';
+
+const RELAYED_TYPES = new Set<number>([
+  MessageType.TRANSACTION,
+  MessageType.PROPOSE_LEDGER,
+  MessageType.VALIDATION,
+  MessageType.MANIFESTS,
+]);
+
+export interface RelayFanoutDeps {
+  router: HashRouter;
+  /** Manifests, validator lists and the untrusted relay policy; none: relay all. */
+  validators?: ValidatorsHub;
+  /** Every active peer. */
+  peers: () => Iterable<Peer>;
+  /** The active peer with this id. */
+  peer: (id: number) => Peer | undefined;
+  /** [overlay] relay_backlog_bytes: no relaying to a peer with this much still unwritten. */
+  relayBacklogBytes: number;
+  /** What became of one relayable item. */
+  onOutcome: (type: MessageTypeName, outcome: RelayOutcome) => void;
+  /** A first copy whose signature checks passed, before the relay policy (library events). */
+  onVerified: (from: Peer, msg: PeerMessage, payload: Buffer) => void;
+  /** The validator monitor, fed every verified validation. */
+  monitor?: ValidatorMonitor;
+  /** Squelching: which peers carry each validator, and who squelched whom. */
+  vpRelay: ValidatorReduceRelay;
+  /** Transaction reduce-relay: which peers get a transaction whole, which its hash later. */
+  txRelay: TxReduceRelay;
+  /** Traffic by rippled's categories. */
+  traffic: TrafficCount;
+  log: Logger;
+}
+
+export class RelayFanout {
+  /** Items passed on since start, for the status log. */
+  readonly relayed = { items: 0 };
+
+  constructor(private readonly deps: RelayFanoutDeps) {}
+
+  /** Whether frames of this type are relayed. */
+  static relays(type: number): boolean {
+    return RELAYED_TYPES.has(type);
+  }
+
+  /**
+   * Relay consensus traffic to every peer that has not sent it to us, once per item, after the
+   * checks rippled makes before it relays (an item rippled would charge us for is dropped here, and
+   * its sender charged instead).
+   */
+  relay(from: Peer, msg: PeerMessage, frame: RawFrame): void {
+    const { deps } = this;
+    const check = checkRelayItem(msg, frame.payload);
+    if (!check.ok) {
+      deps.onOutcome(msg.name, 'refused');
+      if (check.charge) from.charge(check.charge, check.reason);
+      else deps.log.debug({ peer: from.info.n9, reason: check.reason }, 'not relayed');
+      return;
+    }
+    if (msg.name === 'TRANSACTION') deps.txRelay.onTransactionFrom(from.id, msg.message.rawTransaction);
+    const skip = deps.router.receive(check.key, from.id);
+    const hub = deps.validators;
+    const validator = messageValidator(msg);
+    if (!skip) {
+      const dup = msg.name === 'TRANSACTION' ? 'transactions_duplicate' : msg.name === 'PROPOSE_LEDGER' ? 'proposals_duplicate' : msg.name === 'VALIDATION' ? 'validations_duplicate' : undefined;
+      if (dup) deps.traffic.add(dup, true, frame.wireBytes);
+      // A later copy still tells the slots which peers carry this validator (rippled counts it too).
+      if (validator !== undefined && (!hub || relayDecision(hub, msg) !== 'drop')) deps.vpRelay.observe(check.key, validator, [from.id]);
+      return void deps.onOutcome(msg.name, 'duplicate');
+    }
+    const policy = hub ? relayDecision(hub, msg) : 'relay';
+    if (hub && validator !== undefined && !hub.list.trusted(Buffer.from(validator, 'hex'))) {
+      deps.traffic.add(msg.name === 'VALIDATION' ? 'validations_untrusted' : 'proposals_untrusted', true, frame.wireBytes);
+    }
+    if (policy === 'drop') return;
+    if (check.verify && !check.verify()) {
+      deps.onOutcome(msg.name, 'refused');
+      from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
+      return;
+    }
+    let payload = frame.payload;
+    if (check.filter) {
+      const kept = check.filter();
+      const why = `${msg.name}: ${kept.dropped} left out (${kept.reason ?? 'failed'})`;
+      if (kept.charge) from.charge(kept.charge, kept.reason ?? why);
+      else if (kept.dropped > 0) deps.log.debug({ peer: from.info.n9, reason: why }, 'partly relayed');
+      if (!kept.payload) return void deps.onOutcome(msg.name, 'refused');
+      payload = kept.payload;
+    }
+    if (msg.name === 'VALIDATION' && deps.monitor) {
+      try {
+        deps.monitor.onValidation(msg.message.validation);
+      } catch (err) {
+        // The monitor reports; it must never stop relay.
+        deps.log.debug({ peer: from.info.n9, err: (err as Error).message }, 'validation not monitored');
+      }
+    }
+    deps.onVerified(from, msg, payload);
+    if (hub && msg.name === 'MANIFESTS') {
+      // rippled relays only the manifests that changed what it knows, in a message of their own.
+      const fresh = hub.onManifests(msg.message);
+      if (!fresh) return void deps.onOutcome(msg.name, 'duplicate');
+      payload = encodeMessage('MANIFESTS', fresh);
+    } else if (policy === 'hold') return;
+    deps.onOutcome(msg.name, 'relayed');
+    this.relayed.items++;
+    if (validator !== undefined) deps.vpRelay.observe(check.key, validator, skip);
+    const txPlan = msg.name === 'TRANSACTION' ? deps.txRelay.plan(msg.message.rawTransaction, [...deps.peers()], skip) : undefined;
+    for (const f of txPlan?.flushes ?? []) deps.peer(f.peerId)?.send('HAVE_TRANSACTIONS', f.message);
+    // Framed once for the peers that compress and once for those that do not, not once per peer.
+    // A 64 MiB payload (accepted, as rippled does) fits only a compressed frame: none for the others.
+    const framed: { plain?: Buffer | null; lz4?: Buffer | null } = {};
+    for (const p of deps.peers()) {
+      if (p === from || skip.has(p.id)) continue;
+      if (p.unwrittenBytes >= deps.relayBacklogBytes) continue; // not reading: no more for it
+      if (!deps.vpRelay.mayRelay(p.id, validator)) {
+        deps.traffic.add('squelch_suppressed', false, payload.length + 6); // it squelched this validator
+        continue;
+      }
+      if (txPlan && !txPlan.send.has(p.id)) continue; // gets the hash in its next TMHaveTransactions
+      const lz4 = p.info.features.compression;
+      const out = lz4 ? (framed.lz4 ??= tryEncodeFrame(frame.type, payload, true) ?? null) : (framed.plain ??= tryEncodeFrame(frame.type, payload, false) ?? null);
+      if (out) p.sendFrame(frame.type, out);
+    }
+  }
+}
