@@ -41,6 +41,9 @@ export function discoveryTimers(t: Timers): DiscoveryTimers {
     endpointsPerMessage: t.endpointsPerMessage,
     endpointsMaxReceived: t.endpointsMaxReceived,
     connectTestTimeoutMs: t.tcpConnectTimeout,
+    endpointsOnActivate: t.endpointsOnActivate === 1,
+    storeTestedEndpoint: t.storeTestedEndpoint === 1,
+    livecacheSpansInterval: t.livecacheSpansInterval === 1,
   };
 }
 
