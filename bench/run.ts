@@ -1,10 +1,11 @@
 /** Runs every benchmark and prints one markdown table: `npm run bench`. */
+import { benchDiscovery } from './discovery.bench.js';
 import { benchFraming } from './framing.bench.js';
 import { benchHandshake } from './handshake.bench.js';
 import { benchRelay } from './relay.bench.js';
 import type { BenchFunction, BenchResult } from './types.js';
 
-const benches: BenchFunction[] = [benchFraming, benchHandshake, benchRelay];
+const benches: BenchFunction[] = [benchFraming, benchHandshake, benchRelay, benchDiscovery];
 
 function toMarkdown(results: BenchResult[]): string {
   const rows = results.map(

@@ -31,8 +31,14 @@ export interface ScenarioResult {
   /** Seconds from the first start until every node was satisfied; undefined: not within the run. */
   convergedAfterS?: number;
   atConvergence?: GraphStats;
+  /** When the first phase stopped: at convergence, or at maxSeconds. */
+  atStop: GraphStats;
   /** After the whole run. */
   end: GraphStats;
+  /** Seconds until 90 % of the nodes had their outbound peers. */
+  ninetyPercentAfterS?: number;
+  /** Nodes that had their outbound peers at convergence, or at maxSeconds. */
+  satisfiedNodes: number;
   /** The restarted node with a warm Bootcache: seconds until satisfied, and its links then. */
   warmRestart?: { satisfiedAfterS?: number; degree: number; seedLinks: number };
   /** Seconds simulated, and the wall-clock time they took. */
@@ -109,19 +115,24 @@ export function runScenario(o: ScenarioOptions): ScenarioResult {
     const perSecond = Math.ceil(waiting.length / 10);
     const maxSeconds = o.maxSeconds ?? 4 * 3600;
     let convergedAfterS: number | undefined;
+    let ninetyPercentAfterS: number | undefined;
+    const count = () => net.nodes.filter((n) => n.up && satisfied(net, n)).length;
     net.run(maxSeconds, () => {
       for (const n of waiting.splice(0, perSecond)) net.start(n);
-      if (waiting.length === 0 && net.nodes.every((n) => satisfied(net, n))) {
-        convergedAfterS = net.now / 1000;
-        return true;
-      }
-      return false;
+      if (waiting.length > 0) return false;
+      const done = count();
+      if (ninetyPercentAfterS === undefined && done >= 0.9 * o.nodes) ninetyPercentAfterS = net.now / 1000;
+      if (done < o.nodes) return false;
+      convergedAfterS = net.now / 1000;
+      return true;
     });
     const atConvergence = convergedAfterS === undefined ? undefined : graphStats(net, seed);
+    const satisfiedNodes = count();
+    const atStop = atConvergence ?? graphStats(net, seed);
 
     let warmRestart: ScenarioResult['warmRestart'];
     const settle = o.settleSeconds ?? 600;
-    if (convergedAfterS !== undefined && settle > 0) {
+    if (settle > 0) {
       net.run(settle);
       const node = net.nodes[Math.floor(o.nodes / 2)]!;
       net.stop(node);
@@ -140,8 +151,11 @@ export function runScenario(o: ScenarioOptions): ScenarioResult {
       nodes: o.nodes,
       convergedAfterS,
       atConvergence,
+      atStop,
       end: graphStats(net, seed),
       warmRestart,
+      ninetyPercentAfterS,
+      satisfiedNodes,
       simulatedS: net.now / 1000,
       wallMs: Math.round(performance.now() - t0),
       dials: net.stats.dials,
