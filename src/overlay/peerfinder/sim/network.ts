@@ -60,7 +60,7 @@ export interface SimOptions {
 }
 
 /** One link between two live nodes: both ends hold an active slot. */
-interface Link {
+export interface Link {
   out: SimNode;
   in: SimNode;
   outSlot: Slot;
