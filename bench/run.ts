@@ -1,11 +1,12 @@
 /** Runs every benchmark and prints one markdown table: `npm run bench`. */
+import { benchDiscovery } from './discovery.bench.js';
 import { benchFraming } from './framing.bench.js';
 import { benchHandshake } from './handshake.bench.js';
 import { benchRelay } from './relay.bench.js';
 import { benchReduceRelay } from './reduce-relay.bench.js';
 import type { BenchFunction, BenchResult } from './types.js';
 
-const benches: BenchFunction[] = [benchFraming, benchHandshake, benchRelay, benchReduceRelay];
+const benches: BenchFunction[] = [benchFraming, benchHandshake, benchRelay, benchReduceRelay, benchDiscovery];
 // `npm run bench -- reduce-relay` runs only the network bench (about a minute).
 const only = process.argv[2] === 'reduce-relay' ? [benchReduceRelay] : benches;
 

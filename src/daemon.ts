@@ -139,6 +139,9 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
         endpointsPerMessage: t.endpointsPerMessage,
         endpointsMaxReceived: t.endpointsMaxReceived,
         connectTestTimeoutMs: t.tcpConnectTimeout,
+        endpointsOnActivate: t.endpointsOnActivate === 1,
+        storeTestedEndpoint: t.storeTestedEndpoint === 1,
+        livecacheSpansInterval: t.livecacheSpansInterval === 1,
       },
       resource: {
         warnThreshold: t.resourceWarnThreshold,

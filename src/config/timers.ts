@@ -282,6 +282,21 @@ export const TIMER_ROWS = [
     doc: 'A received TMEndpoints with more entries is sampled down to this many (Tuning numberOfEndpointsMax).',
   },
   {
+    key: 'endpointsOnActivate', stanza: 'peerfinder', configKey: 'endpoints_on_activate', default: 1,
+    unit: 'count', min: 0, max: 1,
+    doc: 'Ours, 1: each peer gets TMEndpoints as soon as it is active, then every endpoints_interval on its own schedule; 0: as rippled, one broadcast to all peers every endpoints_interval (a new peer waits up to 151 s, and a network started from one seed can stay a star: see README, Discovery).',
+  },
+  {
+    key: 'storeTestedEndpoint', stanza: 'peerfinder', configKey: 'store_tested_endpoint', default: 1,
+    unit: 'count', min: 0, max: 1,
+    doc: 'Ours, 1: a neighbour whose advertised port passes the connect test is kept (Livecache, Bootcache) at once; 0: as rippled, its entry is dropped and it is kept only from its next TMEndpoints, endpoints_interval later.',
+  },
+  {
+    key: 'livecacheSpansInterval', stanza: 'peerfinder', configKey: 'livecache_spans_interval', default: 1,
+    unit: 'count', min: 0, max: 1,
+    doc: 'Ours, 1: a Livecache entry lives endpoints_interval + livecache_ttl (181 s), until its sender can have refreshed it; 0: as rippled, livecache_ttl (30 s), so the Livecache is empty most of each endpoints_interval and a network started from one seed can stay a star (README, Discovery).',
+  },
+  {
     key: 'resourceSweepInterval', stanza: 'overlay', configKey: 'resource_sweep_interval', default: 1 * SECOND,
     unit: 'ms', min: TEST_MIN, max: HOUR,
     doc: 'How often expired resource balances are forgotten (Resource::Manager runs once a second).',

@@ -49,6 +49,27 @@ export interface DiscoveryTimers {
   endpointsMaxReceived: number;
   /** TCP connect test of an inbound peer's advertised port. */
   connectTestTimeoutMs: number;
+  /**
+   * Ours ([peerfinder] endpoints_on_activate): each peer gets its first TMEndpoints as soon as it
+   * is active, then one every endpointsInterval on its own schedule. rippled (false here) sends one
+   * broadcast to all peers every endpointsInterval, so a new peer waits up to 151 s, and since every
+   * node's broadcasts keep the same phase, the 30 s Livecache entries they carry can expire before
+   * the receiver's own broadcast every time: a network started from one seed stays a star.
+   */
+  endpointsOnActivate?: boolean;
+  /**
+   * Ours ([peerfinder] store_tested_endpoint): a neighbour whose advertised port passes the connect
+   * test enters the Livecache and Bootcache at once. rippled (false here) drops that entry and
+   * waits for the peer's next TMEndpoints, 151 s later.
+   */
+  storeTestedEndpoint?: boolean;
+  /**
+   * Ours ([peerfinder] livecache_spans_interval): a Livecache entry lives endpointsInterval +
+   * livecacheTtl (181 s) instead of livecacheTtl (30 s), so it lasts until the peer that sent it
+   * sends again. With rippled's 30 s (false here) a node's Livecache is empty 121 s of every 151 s,
+   * and what it passes on depends on whether its own sends fall in the 30 s after its receipts.
+   */
+  livecacheSpansInterval?: boolean;
 }
 
 export interface PeerFinderConfig {
@@ -95,6 +116,8 @@ export interface Slot {
   readonly reserved: boolean;
   readonly publicKey: string;
   readonly discovery: PeerDiscovery;
+  /** With endpointsOnActivate: when this peer's next TMEndpoints is due (ms). */
+  nextEndpointsAt: number;
 }
 
 export interface ActivateCandidate {
@@ -134,7 +157,8 @@ export class PeerFinder {
   ) {
     const d = config.discovery;
     this.now = deps.now;
-    this.livecache = new Livecache({ ttlMs: d.livecacheTtlMs, maxHops: d.maxHops, now: deps.now });
+    const liveTtlMs = d.livecacheSpansInterval ? d.livecacheTtlMs + d.endpointsIntervalMs : d.livecacheTtlMs;
+    this.livecache = new Livecache({ ttlMs: liveTtlMs, maxHops: d.maxHops, now: deps.now });
     this.bootcache = new Bootcache({
       capacity: d.bootcacheSize,
       prunePercent: d.bootcachePrunePercent,
@@ -257,6 +281,7 @@ export class PeerFinder {
         recentTtlMs: this.config.discovery.livecacheTtlMs,
         now: this.now,
       }),
+      nextEndpointsAt: this.now(),
     };
     this.active.add(slot);
     return { result, slot };
@@ -341,7 +366,9 @@ export class PeerFinder {
   oncePerSecond(): boolean {
     this.bootcache.periodic();
     this.livecache.expire();
-    return this.endpointsSchedule.due();
+    if (!this.config.discovery.endpointsOnActivate) return this.endpointsSchedule.due();
+    const now = this.now();
+    return [...this.active].some((s) => s.nextEndpointsAt <= now);
   }
 
   /** Save the Bootcache now (shutdown). */
@@ -354,7 +381,13 @@ export class PeerFinder {
   /** One TMEndpoints for each of `targets` (active peers, with their slots). */
   buildEndpoints<P>(targets: { peer: P; slot: Slot }[], listeningPort: number | undefined): { peer: P; message: TMEndpoints }[] {
     const d = this.config.discovery;
-    const live = targets.filter((t) => this.active.has(t.slot));
+    let live = targets.filter((t) => this.active.has(t.slot));
+    if (d.endpointsOnActivate) {
+      // Each peer on its own schedule, starting when it became active.
+      const now = this.now();
+      live = live.filter((t) => t.slot.nextEndpointsAt <= now);
+      for (const t of live) t.slot.nextEndpointsAt = now + d.endpointsIntervalMs;
+    }
     if (!live.length) return [];
     const selfPort = selfAdvertisementPort({ peerPrivate: this.config.peerPrivate, listeningPort, inMax: this.config.inMax });
     return buildEndpointsMessages(
@@ -389,6 +422,8 @@ export class PeerFinder {
     if (!this.active.has(slot)) return undefined;
     const { listeningPort } = connectTestDone(slot.discovery, ep, ok);
     if (!ok) this.bootcache.onFailure(ep);
+    // The neighbour itself, at hops 1, as its next message would have told us.
+    else if (this.config.discovery.storeTestedEndpoint) storeReceived([{ ...ep, hops: 1 }], this.livecache, this.bootcache);
     return listeningPort;
   }
 

@@ -405,3 +405,49 @@ describe('Bootcache valence and pruning', () => {
     expect(pf.bootcache.has(pub(5))).toBe(false);
   });
 });
+
+describe('discovery options beyond rippled (issue 17), each off restores rippled', () => {
+  it('endpointsOnActivate: a new peer gets TMEndpoints at once, then every 151 s on its own schedule', () => {
+    const pf = finder({}, { endpointsOnActivate: true });
+    clock += 100 * SEC;
+    const a = connectOut(pf, pub(100));
+    expect(pf.oncePerSecond()).toBe(true);
+    expect(pf.buildEndpoints([{ peer: 'a', slot: a }], 51235).map((m) => m.peer)).toEqual(['a']);
+    expect(pf.oncePerSecond()).toBe(false);
+    clock += 60 * SEC;
+    const b = connectOut(pf, pub(101));
+    expect(pf.oncePerSecond()).toBe(true);
+    // Only b is due: a heard from us 60 s ago and a rippled peer would drop a second list within 151 s.
+    expect(pf.buildEndpoints([{ peer: 'a', slot: a }, { peer: 'b', slot: b }], 51235).map((m) => m.peer)).toEqual(['b']);
+    clock += T.endpointsInterval - 60 * SEC;
+    expect(pf.buildEndpoints([{ peer: 'a', slot: a }, { peer: 'b', slot: b }], 51235).map((m) => m.peer)).toEqual(['a']);
+    // rippled: one broadcast for all, the next 151 s after the last, whenever a peer came.
+    const r = finder();
+    r.oncePerSecond();
+    clock += 60 * SEC;
+    connectOut(r, pub(102));
+    expect(r.oncePerSecond()).toBe(false);
+  });
+
+  it('storeTestedEndpoint: a neighbour that passes the connect test is in the Livecache and Bootcache at once', () => {
+    for (const on of [true, false]) {
+      const pf = finder({}, { storeTestedEndpoint: on });
+      const r = pf.activate({ ip: '44.0.0.6', port: 40000, inbound: true, publicKey: 'in', reserved: false });
+      pf.onEndpoints(r.slot!, msg([['[::]:51235', 0]]), false);
+      pf.onConnectTestDone(r.slot!, { ip: '44.0.0.6', port: 51235 }, true);
+      expect(pf.livecache.get({ ip: '44.0.0.6', port: 51235 })?.hops).toBe(on ? 1 : undefined);
+      expect(pf.bootcache.has({ ip: '44.0.0.6', port: 51235 })).toBe(on);
+    }
+  });
+
+  it('livecacheSpansInterval: an entry lives 151 + 30 s instead of 30 s', () => {
+    for (const [on, life] of [[true, T.endpointsInterval + T.livecacheTtl], [false, T.livecacheTtl]] as const) {
+      const pf = finder({}, { livecacheSpansInterval: on });
+      pf.onEndpoints(connectOut(pf, pub(100)), msg([['44.0.0.2:51235', 1]]), false);
+      clock += life - 1;
+      expect(pf.livecache.size).toBe(1);
+      clock += 1;
+      expect(pf.livecache.size).toBe(0);
+    }
+  });
+});
