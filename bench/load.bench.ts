@@ -12,7 +12,7 @@ import { signedTransaction } from '../test/support/transactions.js';
 import type { ParentMessage, TargetMessage, TargetPorts } from './load/target.js';
 import { percentile, shareOf, sourceAddresses, startLoad, total } from './load/tool.js';
 import type { Endpoint } from './load/worker.js';
-import type { BenchResult } from './types.js';
+import type { BenchOptions, BenchResult } from './types.js';
 
 const TARGET = fileURLToPath(new URL('./load/target.ts', import.meta.url));
 const NODE_HOST = '127.0.115.1';
@@ -151,8 +151,8 @@ async function relay(t: Target, items: string[], bare: boolean) {
   return { cpuEach, perSecond: 1e6 / cpuEach, delivered: got.received / (10 * sent.sent), duplicates: sent.done, tool: toolNote(sent.cpuMicros + got.cpuMicros, sent.wallMs) };
 }
 
-export async function benchLoad(quick = false): Promise<BenchResult[]> {
-  const s = quick ? QUICK : FULL;
+export async function benchLoad(opts: BenchOptions): Promise<BenchResult[]> {
+  const s = opts.quick ? QUICK : FULL;
   const key = TestKey.random();
   const items = Array.from({ length: s.transactions }, (_, i) => signedTransaction(key, i + 1).toString('hex'));
   const node = await startTarget('node', NODE_HOST);
@@ -187,5 +187,5 @@ export async function benchLoad(quick = false): Promise<BenchResult[]> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  console.log(JSON.stringify(await benchLoad(process.argv.includes('--quick')), null, 2));
+  console.log(JSON.stringify(await benchLoad({ quick: process.argv.includes('--quick') }), null, 2));
 }
