@@ -39,10 +39,10 @@ interface Target {
 
 async function startTarget(kind: 'node' | 'bare', host: string, crawlBytes = 0): Promise<Target> {
   const child: ChildProcess = fork(TARGET, [kind, host, String(crawlBytes)], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = () => new Promise<TargetMessage>((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (c) => reject(new Error(`${kind} target exited with ${c}`)));
-  });
+  let waiting: { resolve: (m: TargetMessage) => void; reject: (e: Error) => void } | undefined;
+  child.on('message', (m: TargetMessage) => waiting?.resolve(m));
+  child.on('exit', (c) => waiting?.reject(new Error(`${kind} target exited with ${c}`)));
+  const next = () => new Promise<TargetMessage>((resolve, reject) => (waiting = { resolve, reject }));
   const ready = await next();
   if (!('ready' in ready)) throw new Error('target did not start');
   return {
