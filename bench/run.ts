@@ -4,7 +4,8 @@
  *   date, the machine's CPU and core count and the Node version, above the earlier runs (kept).
  * - `npm run bench -- --quick` runs each bench for a few seconds (CI: test/bench-quick.test.ts) and
  *   only prints; the reduce-relay network bench (about a minute, 20 nodes) is left out of it.
- * - `npm run bench -- reduce-relay` / `-- load` run one bench and only print.
+ * - `npm run bench -- reduce-relay` / `-- load` run the benches named and only print; `--write` adds
+ *   their table to BENCHMARKS.md as well (for a run that must keep off other benches' addresses).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -40,7 +41,7 @@ for (const name of only) results.push(...(await named[name]!({ quick })));
 const table = toMarkdown(results);
 console.log(table);
 
-if (!quick && picked.length === 0) {
+if (!quick && (picked.length === 0 || args.includes('--write'))) {
   const file = new URL('../BENCHMARKS.md', import.meta.url);
   const text = readFileSync(file, 'utf8');
   const heading = `## ${new Date().toISOString().slice(0, 10)} — \`npm run bench\`, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
