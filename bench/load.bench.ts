@@ -38,7 +38,9 @@ interface Target {
 }
 
 async function startTarget(kind: 'node' | 'bare', host: string, crawlBytes = 0): Promise<Target> {
-  const child: ChildProcess = fork(TARGET, [kind, host, String(crawlBytes)], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=DIR: the targets write a V8 CPU profile there (node --cpu-prof) when they stop.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const child: ChildProcess = fork(TARGET, [kind, host, String(crawlBytes)], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let waiting: { resolve: (m: TargetMessage) => void; reject: (e: Error) => void } | undefined;
   child.on('message', (m: TargetMessage) => waiting?.resolve(m));
   child.on('exit', (c) => waiting?.reject(new Error(`${kind} target exited with ${c}`)));
@@ -105,14 +107,17 @@ async function idleMemory(t: Target, n: number, bare: boolean): Promise<number> 
   return (after.rssBytes - before.rssBytes) / held;
 }
 
-async function crawlLatency(t: Target, port: number, peersHeld: number, s: LoadSettings, bareHold: boolean) {
+async function crawlLatency(t: Target, port: number, peersHeld: number, s: LoadSettings, bareHold: boolean, bytes?: number) {
   const run = await holdPeers(t, peersHeld, bareHold);
   await run.held;
-  const crawl = startLoad(1, () => ({ mode: 'crawl', target: { host: t.host, port }, seconds: Math.max(2, s.seconds), perSecond: 20 }));
+  // Our node: the size of its /crawl with the peers held, for the bare server to answer alike.
+  const size = bytes ?? (await crawlBodyBytes(t.host, port));
+  const path = bytes === undefined ? '/crawl' : `/crawl?bytes=${bytes}`;
+  const crawl = startLoad(1, () => ({ mode: 'crawl', target: { host: t.host, port }, seconds: Math.max(2, s.seconds), perSecond: 20, path }));
   const r = total(await crawl.reports);
   run.release();
   await run.reports;
-  return { p50: percentile(r.latenciesMs, 50), p99: percentile(r.latenciesMs, 99), n: r.latenciesMs.length };
+  return { p50: percentile(r.latenciesMs, 50), p99: percentile(r.latenciesMs, 99), n: r.latenciesMs.length, size };
 }
 
 function crawlBodyBytes(host: string, port: number): Promise<number> {
@@ -159,8 +164,7 @@ export async function benchLoad(opts: BenchOptions): Promise<BenchResult[]> {
   let bare: Target | undefined;
   const rows: BenchResult[] = [];
   try {
-    const crawlBytes = await crawlBodyBytes(NODE_HOST, node.ports.peer);
-    bare = await startTarget('bare', BARE_HOST, crawlBytes);
+    bare = await startTarget('bare', BARE_HOST);
     // Memory first, while both processes are fresh.
     const mn = await idleMemory(node, s.idlePeers, false);
     const mb = await idleMemory(bare, s.idlePeers, true);
@@ -174,8 +178,8 @@ export async function benchLoad(opts: BenchOptions): Promise<BenchResult[]> {
     rows.push({ name: 'node CPU per ping answered', value: r1(pn.cpuEach), unit: 'µs', baseline: `TLS echo ${r1(pb.cpuEach)} µs`, ratio: r2(pn.cpuEach / pb.cpuEach) });
     rows.push({ name: `RSS per idle peer (${s.idlePeers} held)`, value: r1(mn / 1024), unit: 'KiB', baseline: `bare TLS ${r1(mb / 1024)} KiB (difference ${r1((mn - mb) / 1024)} KiB)`, ratio: r2(mn / mb) });
     const cn = await crawlLatency(node, node.ports.peer, s.crawlPeers, s, false);
-    const cb = await crawlLatency(bare, bare.ports.crawl!, s.crawlPeers, s, true);
-    rows.push({ name: `/crawl p99 with ${s.crawlPeers} peers held (${crawlBytes} B body, ${cn.n} requests; p50 ${r1(cn.p50)} ms)`, value: r1(cn.p99), unit: 'ms', baseline: `HTTPS fixed body p99 ${r1(cb.p99)} ms`, ratio: r2(cn.p99 / cb.p99) });
+    const cb = await crawlLatency(bare, bare.ports.crawl!, s.crawlPeers, s, true, cn.size);
+    rows.push({ name: `/crawl p99 with ${s.crawlPeers} peers held (${cn.size} B body, ${cn.n} requests; p50 ${r1(cn.p50)} ms)`, value: r1(cn.p99), unit: 'ms', baseline: `HTTPS fixed body p99 ${r1(cb.p99)} ms`, ratio: r2(cn.p99 / cb.p99) });
     const rn = await relay(node, items, false);
     const rb = await relay(bare, items, true);
     rows.push({ name: `unique transactions relayed to 10 peers, per core-second (${items.length} signed, ${rn.duplicates} duplicates; delivered ${r2(rn.delivered)}; ${rn.tool})`, value: Math.round(rn.perSecond), unit: '/s', baseline: `TLS fan-out ${Math.round(rb.perSecond)}/s`, ratio: r2(rn.perSecond / rb.perSecond) });

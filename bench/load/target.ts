@@ -63,10 +63,13 @@ async function startBare(): Promise<{ ports: TargetPorts; stop: () => void }> {
       for (const r of receivers) r.write(chunk);
     });
   });
-  const body = Buffer.alloc(Number(crawlBytesArg ?? 0), 'x');
-  const crawl = https.createServer(opts, (_req, res) => {
+  // GET /crawl?bytes=N: a body of N bytes (the size of our node's /crawl in the same run).
+  const bodies = new Map<number, Buffer>();
+  const crawl = https.createServer(opts, (req, res) => {
+    const n = Math.min(Number(new URL(req.url ?? '/', 'https://x').searchParams.get('bytes') ?? crawlBytesArg ?? 0) || 0, 1 << 24);
+    if (!bodies.has(n)) bodies.set(n, Buffer.alloc(n, 'x'));
     res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(body);
+    res.end(bodies.get(n));
   });
   const ports = { peer: await listen(echo), fanoutIn: await listen(fanIn), fanoutOut: await listen(fanOut), crawl: await listen(crawl) };
   return { ports, stop: () => process.exit(0) };

@@ -25,7 +25,7 @@ export type Job =
   | { mode: 'ping'; target: Endpoint; sources: string[]; peers: number; perSecond: number; seconds: number; bare: boolean }
   | { mode: 'hold'; target: Endpoint; sources: string[]; peers: number; bare: boolean }
   | { mode: 'send'; target: Endpoint; sources: string[]; seconds: number; items: string[]; duplicateEvery: number; bare: boolean }
-  | { mode: 'crawl'; target: Endpoint; seconds: number; perSecond: number };
+  | { mode: 'crawl'; target: Endpoint; seconds: number; perSecond: number; path?: string };
 
 export interface WorkerReport {
   cpuMicros: number;
@@ -215,7 +215,7 @@ async function crawl(job: Extract<Job, { mode: 'crawl' }>): Promise<Partial<Work
   while (Date.now() < until) {
     const t0 = performance.now();
     const ok = await new Promise<boolean>((resolve) => {
-      const req = https.get({ host: job.target.host, port: job.target.port, path: '/crawl', agent, rejectUnauthorized: false, headers: { Connection: 'close' } }, (res) => {
+      const req = https.get({ host: job.target.host, port: job.target.port, path: job.path ?? '/crawl', agent, rejectUnauthorized: false, headers: { Connection: 'close' } }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode === 200));
       });
