@@ -44,7 +44,8 @@ console.log(table);
 if (!quick && (picked.length === 0 || args.includes('--write'))) {
   const file = new URL('../BENCHMARKS.md', import.meta.url);
   const text = readFileSync(file, 'utf8');
-  const heading = `## ${new Date().toISOString().slice(0, 10)} — \`npm run bench\`, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+  const command = ['npm run bench', ...(picked.length > 0 ? ['--', ...args] : [])].join(' ');
+  const heading = `## ${new Date().toISOString().slice(0, 10)} — \`${command}\`, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
   const at = text.indexOf('\n## ');
   const section = `${heading}\n\n${table}\n`;
   writeFileSync(file, at < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, at + 1)}${section}\n${text.slice(at + 1)}`);
