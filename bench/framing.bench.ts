@@ -8,11 +8,12 @@
 import { randomBytes } from 'node:crypto';
 import { encodeFrame, FrameDecoder } from '../src/protocol/framing.js';
 import { MessageType } from '../src/protocol/message-types.js';
-import type { BenchResult } from './types.js';
+import type { BenchOptions, BenchResult } from './types.js';
 
 const CHUNK_BYTES = 16 * 1024;
 const STREAM_PAYLOAD_BYTES = 16 * 1024 * 1024;
 const RUNS = 11;
+const QUICK_RUNS = 1;
 
 interface Case {
   name: string;
@@ -94,11 +95,11 @@ function decodeWithConcat(chunks: Buffer[]): number {
  * Median time of one pass over the stream for each decoder, in seconds. The two decoders take
  * turns, run by run, so that a slow spell of a noisy machine falls on both alike.
  */
-function measurePair(a: (chunks: Buffer[]) => number, b: (chunks: Buffer[]) => number, chunks: Buffer[]): [number, number] {
+function measurePair(a: (chunks: Buffer[]) => number, b: (chunks: Buffer[]) => number, chunks: Buffer[], runs: number): [number, number] {
   a(chunks); // warm-up
   b(chunks);
   const times: [number[], number[]] = [[], []];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     for (const [k, decode] of [a, b].entries()) {
       const started = process.hrtime.bigint();
       decode(chunks);
@@ -111,11 +112,11 @@ function measurePair(a: (chunks: Buffer[]) => number, b: (chunks: Buffer[]) => n
 
 const megabytesPerSecond = (bytes: number, seconds: number): number => bytes / 1e6 / seconds;
 
-export async function benchFraming(): Promise<BenchResult[]> {
+export async function benchFraming(opts: BenchOptions): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const c of CASES) {
     const stream = buildStream(c);
-    const [ours, baseline] = measurePair(decodeWithFrameDecoder, decodeWithConcat, stream.chunks);
+    const [ours, baseline] = measurePair(decodeWithFrameDecoder, decodeWithConcat, stream.chunks, opts.quick ? QUICK_RUNS : RUNS);
     const oursRate = megabytesPerSecond(stream.wireBytes, ours);
     const baselineRate = megabytesPerSecond(stream.wireBytes, baseline);
     results.push({

@@ -14,7 +14,7 @@ import { stopAllNodes, waitFor } from '../test/support/nodes.js';
 import { bytesSent, startMesh } from '../test/support/mesh.js';
 import { signedTransaction } from '../test/support/transactions.js';
 import { LedgerChain, netNow, sha512Half, TestKey, TestValidator } from '../test/support/validators.js';
-import type { BenchResult } from './types.js';
+import type { BenchOptions, BenchResult } from './types.js';
 
 const NET = '127.0.114';
 const NODES = 20;
@@ -100,7 +100,7 @@ async function measure(first: number, on: boolean): Promise<Measured> {
   }
 }
 
-export async function benchReduceRelay(): Promise<BenchResult[]> {
+export async function benchReduceRelay(_opts?: BenchOptions): Promise<BenchResult[]> {
   const off = await measure(100, false);
   const on = await measure(140, true);
   const net = `${NODES} nodes × ${2 * K} peers`;

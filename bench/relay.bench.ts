@@ -10,10 +10,11 @@ import { checkRelayItem, verifyProposalSignature } from '../src/relay/relay-chec
 import { checkTransactionSignature, checkValidationSignature } from '../src/ledger/signatures.js';
 import { decodeMessage, type PeerMessage } from '../src/protocol/codec.js';
 import { MessageType } from '../src/protocol/message-types.js';
-import type { BenchResult } from './types.js';
+import type { BenchOptions, BenchResult } from './types.js';
 
 const VECTORS = new URL('../test/fixtures/vectors/rippled-3.1.2-frames.jsonl', import.meta.url);
 const ROUNDS = 200;
+const QUICK_ROUNDS = 10;
 
 function recorded(type: number): PeerMessage[] {
   return readFileSync(VECTORS, 'utf8')
@@ -25,10 +26,10 @@ function recorded(type: number): PeerMessage[] {
 }
 
 /** Microseconds per call of `fn` over `items`, median of rounds. */
-function perItemMicros<T>(items: T[], fn: (item: T) => unknown): number {
+function perItemMicros<T>(items: T[], fn: (item: T) => unknown, rounds: number): number {
   for (const item of items) fn(item); // warm-up
   const times: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
     for (const item of items) fn(item);
     times.push(((performance.now() - t0) * 1000) / items.length);
@@ -39,13 +40,14 @@ function perItemMicros<T>(items: T[], fn: (item: T) => unknown): number {
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
-export async function benchRelay(): Promise<BenchResult[]> {
+export async function benchRelay(opts: BenchOptions): Promise<BenchResult[]> {
+  const rounds = opts.quick ? QUICK_ROUNDS : ROUNDS;
   // Baseline: a bare verification with a fixed key, digest and signature.
   const priv = Buffer.alloc(32, 7);
   const pub = secp256k1.publicKeyCreate(priv);
   const digest = Buffer.alloc(32, 9);
   const sig = secp256k1.ecdsaSign(digest, priv).signature;
-  const bare = perItemMicros([0], () => secp256k1.ecdsaVerify(sig, digest, pub));
+  const bare = perItemMicros([0], () => secp256k1.ecdsaVerify(sig, digest, pub), rounds);
   const baseline = `one secp256k1 verify ${round(bare)} µs`;
 
   const proposals = recorded(MessageType.PROPOSE_LEDGER).map((m) => (m.name === 'PROPOSE_LEDGER' ? m.message : undefined)!);
@@ -59,9 +61,9 @@ export async function benchRelay(): Promise<BenchResult[]> {
     [`relay check, proposal (${proposals.length} recorded)`, perItemMicros(proposals, (p) => {
       const c = checkRelayItem({ name: 'PROPOSE_LEDGER', type: MessageType.PROPOSE_LEDGER, message: p }, Buffer.alloc(0));
       return c.ok && c.verify?.();
-    })],
-    [`relay check, transaction (${txs.length} recorded)`, perItemMicros(txs, (t) => checkTransactionSignature(t))],
-    [`relay check, validation (${vals.length} recorded)`, perItemMicros(vals, (v) => checkValidationSignature(v))],
+    }, rounds)],
+    [`relay check, transaction (${txs.length} recorded)`, perItemMicros(txs, (t) => checkTransactionSignature(t), rounds)],
+    [`relay check, validation (${vals.length} recorded)`, perItemMicros(vals, (v) => checkValidationSignature(v), rounds)],
   ];
   return rows.map(([name, micros]) => ({ name, value: round(micros), unit: 'µs', baseline, ratio: round(micros / bare) }));
 }

@@ -9,4 +9,9 @@ export interface BenchResult {
   ratio?: number;
 }
 
-export type BenchFunction = () => Promise<BenchResult[]>;
+export interface BenchOptions {
+  /** `npm run bench -- --quick`: a few seconds a bench, for CI; figures, not precision. */
+  quick: boolean;
+}
+
+export type BenchFunction = (opts: BenchOptions) => Promise<BenchResult[]>;

@@ -111,7 +111,7 @@ describe('defaults', () => {
     expect(c.networkId).toBeUndefined();
     expect(c.serverDomain).toBeUndefined();
     expect(c.clusterNodes).toEqual([]);
-    expect(c.crawl).toEqual({ enabled: true, overlay: true, server: true, counts: false, unl: true, privatePeers: 'hide' });
+    expect(c.crawl).toEqual({ enabled: true, overlay: true, server: true, counts: false, unl: true, privatePeers: 'hide', snapshotMs: 1000 });
     expect(c.overlay).toEqual({ ipLimit: 0, maxUnknownTime: 600_000, maxDivergedTime: 300_000, verifyEndpoints: true });
     expect(c.vlEnabled).toBe(true);
     expect(c.compression).toBe(false);
@@ -478,7 +478,7 @@ describe('peer protocol stanzas', () => {
 
   it('reads [crawl] keys', () => {
     const c = parseConfig(cfg('[crawl]', 'overlay = 1', 'server = 0', 'counts = 1', 'unl = 0', 'private_peers = hide_address'));
-    expect(c.crawl).toEqual({ enabled: true, overlay: true, server: false, counts: true, unl: false, privatePeers: 'hide_address' });
+    expect(c.crawl).toEqual({ enabled: true, overlay: true, server: false, counts: true, unl: false, privatePeers: 'hide_address', snapshotMs: 1000 });
     const off = parseConfig(cfg('[crawl]', 'overlay = 0', 'server = 0', 'unl = 0'));
     expect(off.crawl.enabled).toBe(false);
     expectError(cfg('[crawl]', 'counts = maybe'), "rippled.cfg:2: [crawl]: counts: expected 0 or 1, got 'maybe'", 2, 'crawl');

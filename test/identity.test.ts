@@ -6,6 +6,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { inspect } from 'node:util';
 import forge from 'node-forge';
+import secp256k1 from 'secp256k1';
 import * as addressCodec from 'ripple-address-codec';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -209,6 +210,18 @@ describe('sign / verify', () => {
       expect(derSignature(parseDer(sig).r, s).equals(sig)).toBe(true);
       expect(verifyDigestSignature(identity.publicKey, digest, sig)).toBe(true);
     }
+  });
+
+  it('refuses, without throwing, a key of the right shape whose x is on no curve point (parsed once, by the verify)', () => {
+    const digest = randomBytes(32);
+    const sig = identity.sign(digest);
+    // x = 5: 5^3 + 7 = 132 has no square root mod p, so 02 || x is no point.
+    const offCurve = Buffer.concat([Buffer.from([0x02]), Buffer.alloc(31), Buffer.from([5])]);
+    expect(secp256k1.publicKeyVerify(offCurve)).toBe(false);
+    expect(verifyDigestSignature(offCurve, digest, sig)).toBe(false);
+    const wrongPrefix = Buffer.from(identity.publicKey);
+    wrongPrefix[0] = 0x04;
+    expect(verifyDigestSignature(wrongPrefix, digest, sig)).toBe(false);
   });
 
   it('is deterministic (RFC 6979) and bound to key and digest', () => {

@@ -246,6 +246,7 @@ function readCrawl(r: Reader): CrawlConfig {
     counts: r.entryBool(stanza, 'counts', false),
     unl: r.entryBool(stanza, 'unl', true),
     privatePeers: readPrivatePeers(r, stanza),
+    snapshotMs: r.entryCount(stanza, 'snapshot_ms', 1000, 0, 60_000),
   };
   crawl.enabled &&= crawl.overlay || crawl.server || crawl.counts || crawl.unl;
   return crawl;

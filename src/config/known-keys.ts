@@ -17,7 +17,7 @@ const RIPPLED_PORT_KEYS = [
 
 /** Stanzas of `key = value` lines, other than ports, [overlay] and [peerfinder] (checked elsewhere). */
 const KEYED_STANZAS: Record<string, { ours: readonly string[]; rippled: readonly string[] }> = {
-  crawl: { ours: ['overlay', 'server', 'counts', 'unl', 'private_peers'], rippled: [] },
+  crawl: { ours: ['overlay', 'server', 'counts', 'unl', 'private_peers', 'snapshot_ms'], rippled: [] },
   vl: { ours: ['enabled'], rippled: [] },
   reduce_relay: {
     ours: ['tx_enable', 'tx_metrics', 'tx_min_peers', 'tx_relay_percentage', 'vp_base_squelch_enable', 'vp_enable',

@@ -49,6 +49,8 @@ export interface CrawlConfig {
   unl: boolean;
   /** Ours: how /crawl shows peers that asked for privacy. `hide` leaves them out, `hide_address` lists them without ip/port. */
   privatePeers: CrawlPrivatePeers;
+  /** Ours: `snapshot_ms`, how long one built /crawl body is served (0: built for every request). */
+  snapshotMs: number;
 }
 
 export interface OverlayConfig {

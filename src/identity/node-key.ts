@@ -212,7 +212,9 @@ export function verifyDigestSignature(
   derSig: Uint8Array,
 ): boolean {
   try {
-    if (!isSecp256k1PublicKey(publicKey)) return false;
+    // The key is parsed (decompressed) once, by ecdsaVerify itself: a point off the curve makes it
+    // throw, which is a false here. Checking it first with publicKeyVerify parsed it twice.
+    if (!(publicKey instanceof Uint8Array) || publicKey.length !== PUBLIC_KEY_BYTES || (publicKey[0] !== 0x02 && publicKey[0] !== 0x03)) return false;
     if (!(digest32 instanceof Uint8Array) || digest32.length !== DIGEST_BYTES) return false;
     if (!(derSig instanceof Uint8Array)) return false;
     const compact = parseStrictDerSignature(derSig);

@@ -17,6 +17,8 @@ export interface CrawlOptions {
   counts: boolean;
   unl: boolean;
   privatePeers: 'hide' | 'hide_address';
+  /** How long a /crawl body is served before it is built again (ms; 0: every request). Default 1000. */
+  snapshotMs?: number;
 }
 
 /** What the overlay itself knows for server_info (Overlay.serverInfo()). */
@@ -58,6 +60,9 @@ export interface CrawlEntry {
   ip?: string;
   port?: number;
 }
+
+/** `[crawl] snapshot_ms` when not set. */
+export const DEFAULT_CRAWL_SNAPSHOT_MS = 1000;
 
 export function crawlEntry(peer: Peer, privatePeers: CrawlOptions['privatePeers']): CrawlEntry | undefined {
   const isPublic = peer.info.crawl.toLowerCase() === 'public';

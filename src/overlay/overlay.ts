@@ -15,7 +15,8 @@ import type { LocalNode } from '../connect/handshake-io.js';
 import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions } from '../peer/peer.js';
 import { describeClose } from '../peer/reasons.js';
 import { type ResourceConsumer, ResourceTable } from '../resource/resource-table.js';
-import { buildCrawl, type OverlayServerFacts } from './crawl.js';
+import { buildCrawl, DEFAULT_CRAWL_SNAPSHOT_MS, type OverlayServerFacts } from './crawl.js';
+import { CrawlSnapshot } from './crawl-snapshot.js';
 import { buildHealth } from './health.js';
 import { HashRouter } from '../relay/hash-router.js';
 import { RelayFanout } from '../relay/fanout.js';
@@ -344,11 +345,13 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
   private activate(info: PeerInfo, slot: Slot, socket: tls.TLSSocket, rest: Buffer, consumer: ResourceConsumer): Peer {
     const peer = new Peer(info, socket, rest, this.peerOptions(consumer));
     this.peersById.set(peer.id, peer);
+    this.crawlSnapshot?.invalidate();
     this.slots.set(peer.id, slot);
     peer.on('message', (msg, frame) => this.onMessage(peer, msg, frame));
     peer.on('status', (s) => this.onPeerStatus(peer, s));
     peer.once('close', (close) => {
       this.peersById.delete(peer.id);
+      this.crawlSnapshot?.invalidate();
       this.opts.validators?.onPeerClosed(peer.id);
       this.slots.delete(peer.id);
       const fixedLost = this.peerFinder.onClosed(slot);
@@ -434,6 +437,13 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
 
   crawl(): object {
     return buildCrawl(this, this.opts.crawl);
+  }
+
+  private crawlSnapshot: CrawlSnapshot | undefined;
+
+  crawlJson(): string {
+    this.crawlSnapshot ??= new CrawlSnapshot(() => this.crawl(), this.opts.crawl.snapshotMs ?? DEFAULT_CRAWL_SNAPSHOT_MS);
+    return this.crawlSnapshot.json();
   }
 
   unlInfo(): Record<string, unknown> | undefined {

@@ -1,0 +1,195 @@
+/**
+ * The load tool (bench/load/) against our node and, in the same run, against bare Node TLS servers
+ * doing the same work (TLS handshake; TLS echo; TLS fan-out; HTTPS with a body of /crawl's size).
+ * Each target runs in a process of its own, so its CPU and RSS are its own; the tool's peers run in
+ * worker processes from 127.0.215.x and report their own CPU (the `tool CPU` in each row's note).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import https from 'node:https';
+import { fileURLToPath } from 'node:url';
+import { TestKey } from '../test/support/validators.js';
+import { signedTransaction } from '../test/support/transactions.js';
+import type { ParentMessage, TargetMessage, TargetPorts } from './load/target.js';
+import { percentile, shareOf, sourceAddresses, startLoad, total } from './load/tool.js';
+import type { Endpoint } from './load/worker.js';
+import type { BenchOptions, BenchResult } from './types.js';
+
+const TARGET = fileURLToPath(new URL('./load/target.ts', import.meta.url));
+const NODE_HOST = '127.0.115.1';
+const BARE_HOST = '127.0.115.2';
+const PROCS = 2;
+
+export interface LoadSettings {
+  seconds: number;
+  pingPeers: number;
+  idlePeers: number;
+  crawlPeers: number;
+  transactions: number;
+}
+
+export const FULL: LoadSettings = { seconds: 5, pingPeers: 50, idlePeers: 1000, crawlPeers: 1000, transactions: 4000 };
+export const QUICK: LoadSettings = { seconds: 1, pingPeers: 10, idlePeers: 100, crawlPeers: 100, transactions: 150 };
+
+interface Target {
+  ports: TargetPorts;
+  host: string;
+  stats(gc?: boolean): Promise<{ rssBytes: number; cpuMicros: number }>;
+  stop(): Promise<void>;
+}
+
+async function startTarget(kind: 'node' | 'bare', host: string, crawlBytes = 0): Promise<Target> {
+  // BENCH_CPU_PROF=DIR: the targets write a V8 CPU profile there (node --cpu-prof) when they stop.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const child: ChildProcess = fork(TARGET, [kind, host, String(crawlBytes)], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let waiting: { resolve: (m: TargetMessage) => void; reject: (e: Error) => void } | undefined;
+  child.on('message', (m: TargetMessage) => waiting?.resolve(m));
+  child.on('exit', (c) => waiting?.reject(new Error(`${kind} target exited with ${c}`)));
+  const next = () => new Promise<TargetMessage>((resolve, reject) => (waiting = { resolve, reject }));
+  const ready = await next();
+  if (!('ready' in ready)) throw new Error('target did not start');
+  return {
+    ports: ready.ready,
+    host,
+    stats: async (gc = false) => {
+      const reply = next();
+      child.send({ stats: true, gc } satisfies ParentMessage);
+      const m = await reply;
+      if (!('stats' in m)) throw new Error('no stats');
+      return m.stats;
+    },
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.send({ stop: true } satisfies ParentMessage);
+    }),
+  };
+}
+
+const SOURCES = sourceAddresses(50);
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const toolNote = (cpuMicros: number, wallMs: number) => `tool CPU ${r2(cpuMicros / 1000 / wallMs / PROCS)} of ${PROCS} cores`;
+
+async function handshakes(t: Target, s: LoadSettings, bare: boolean) {
+  const target: Endpoint = { host: t.host, port: t.ports.peer };
+  const before = await t.stats();
+  const run = startLoad(PROCS, (i) => ({ mode: 'handshake', target, sources: shareOf(SOURCES, PROCS, i), seconds: s.seconds, concurrency: 8, bare }));
+  const r = total(await run.reports);
+  const after = await t.stats();
+  const perSecond = (r.done * 1000) / r.wallMs;
+  return { perSecond, cpuEach: (after.cpuMicros - before.cpuMicros) / Math.max(1, r.done), failed: r.failed, tool: toolNote(r.cpuMicros, r.wallMs) };
+}
+
+async function pings(t: Target, s: LoadSettings, bare: boolean) {
+  const target: Endpoint = { host: t.host, port: t.ports.peer };
+  const per = Math.ceil(s.pingPeers / PROCS);
+  const run = startLoad(PROCS, (i) => ({ mode: 'ping', target, sources: shareOf(SOURCES, PROCS, i), peers: per, perSecond: 60, seconds: s.seconds, bare }));
+  await run.held; // connected: the workers ping once released
+  const before = await t.stats();
+  run.release();
+  const r = total(await run.reports);
+  const after = await t.stats();
+  return { answered: r.answered / Math.max(1, r.sent), cpuEach: (after.cpuMicros - before.cpuMicros) / Math.max(1, r.answered), tool: toolNote(r.cpuMicros, r.wallMs) };
+}
+
+async function holdPeers(t: Target, n: number, bare: boolean, port = t.ports.peer) {
+  const target: Endpoint = { host: t.host, port };
+  return startLoad(PROCS, (i) => ({ mode: 'hold', target, sources: shareOf(SOURCES, PROCS, i), peers: Math.floor(n / PROCS) + (i < n % PROCS ? 1 : 0), bare }));
+}
+
+async function idleMemory(t: Target, n: number, bare: boolean): Promise<number> {
+  const before = await t.stats(true);
+  const run = await holdPeers(t, n, bare);
+  const held = await run.held;
+  await new Promise((r) => setTimeout(r, 500));
+  const after = await t.stats(true);
+  run.release();
+  await run.reports;
+  return (after.rssBytes - before.rssBytes) / held;
+}
+
+async function crawlLatency(t: Target, port: number, peersHeld: number, s: LoadSettings, bareHold: boolean, bytes?: number) {
+  const run = await holdPeers(t, peersHeld, bareHold);
+  await run.held;
+  // Our node: the size of its /crawl with the peers held, for the bare server to answer alike.
+  const size = bytes ?? (await crawlBodyBytes(t.host, port));
+  const path = bytes === undefined ? '/crawl' : `/crawl?bytes=${bytes}`;
+  const crawl = startLoad(1, () => ({ mode: 'crawl', target: { host: t.host, port }, seconds: Math.max(2, s.seconds), perSecond: 20, path }));
+  const r = total(await crawl.reports);
+  run.release();
+  await run.reports;
+  return { p50: percentile(r.latenciesMs, 50), p99: percentile(r.latenciesMs, 99), n: r.latenciesMs.length, size };
+}
+
+function crawlBodyBytes(host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    https.get({ host, port, path: '/crawl', rejectUnauthorized: false }, (res) => {
+      let n = 0;
+      res.on('data', (c: Buffer) => (n += c.length));
+      res.on('end', () => resolve(n));
+    }).on('error', reject);
+  });
+}
+
+/** Target stats once its CPU stopped climbing (it has worked off what was sent). */
+async function settled(t: Target): Promise<{ rssBytes: number; cpuMicros: number }> {
+  let last = await t.stats();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await t.stats();
+    if (now.cpuMicros - last.cpuMicros < 20_000) return now;
+    last = now;
+  }
+}
+
+/** 1 sender, 10 receivers; every 4th item sent twice. Target CPU per unique item relayed. */
+async function relay(t: Target, items: string[], bare: boolean) {
+  const receivers = startLoad(1, () => ({ mode: 'hold', target: { host: t.host, port: bare ? t.ports.fanoutOut! : t.ports.peer }, sources: SOURCES.slice(0, 10), peers: 10, bare }));
+  await receivers.held;
+  const before = await t.stats();
+  const sender = startLoad(1, () => ({ mode: 'send', target: { host: t.host, port: bare ? t.ports.fanoutIn! : t.ports.peer }, sources: [SOURCES[20]!], seconds: 120, items, duplicateEvery: 4, bare }));
+  const sent = total(await sender.reports);
+  const after = await settled(t);
+  receivers.release();
+  const got = total(await receivers.reports);
+  const cpuEach = (after.cpuMicros - before.cpuMicros) / sent.sent;
+  // Bare fan-out forwards duplicates too; our node must not.
+  return { cpuEach, perSecond: 1e6 / cpuEach, delivered: got.received / (10 * sent.sent), duplicates: sent.done, tool: toolNote(sent.cpuMicros + got.cpuMicros, sent.wallMs) };
+}
+
+export async function benchLoad(opts: BenchOptions): Promise<BenchResult[]> {
+  const s = opts.quick ? QUICK : FULL;
+  const key = TestKey.random();
+  const items = Array.from({ length: s.transactions }, (_, i) => signedTransaction(key, i + 1).toString('hex'));
+  const node = await startTarget('node', NODE_HOST);
+  let bare: Target | undefined;
+  const rows: BenchResult[] = [];
+  try {
+    bare = await startTarget('bare', BARE_HOST);
+    // Memory first, while both processes are fresh.
+    const mn = await idleMemory(node, s.idlePeers, false);
+    const mb = await idleMemory(bare, s.idlePeers, true);
+    const hn = await handshakes(node, s, false);
+    const hb = await handshakes(bare, s, true);
+    rows.push({ name: `full peer handshakes/s (${PROCS} procs × 8 concurrent, ${s.seconds} s; ${hn.tool})`, value: Math.round(hn.perSecond), unit: '/s', baseline: `raw TLS handshakes ${Math.round(hb.perSecond)}/s`, ratio: r2(hn.perSecond / hb.perSecond) });
+    rows.push({ name: 'node CPU per handshake', value: r2(hn.cpuEach / 1000), unit: 'ms', baseline: `raw TLS ${r2(hb.cpuEach / 1000)} ms`, ratio: r2(hn.cpuEach / hb.cpuEach) });
+    const pn = await pings(node, s, false);
+    const pb = await pings(bare, s, true);
+    rows.push({ name: `pings answered, ${s.pingPeers} peers × 60/s (${pn.tool})`, value: r2(pn.answered), unit: 'share', baseline: `TLS echo ${r2(pb.answered)}`, ratio: r2(pn.answered / pb.answered) });
+    rows.push({ name: 'node CPU per ping answered', value: r1(pn.cpuEach), unit: 'µs', baseline: `TLS echo ${r1(pb.cpuEach)} µs`, ratio: r2(pn.cpuEach / pb.cpuEach) });
+    rows.push({ name: `RSS per idle peer (${s.idlePeers} held)`, value: r1(mn / 1024), unit: 'KiB', baseline: `bare TLS ${r1(mb / 1024)} KiB (difference ${r1((mn - mb) / 1024)} KiB)`, ratio: r2(mn / mb) });
+    const cn = await crawlLatency(node, node.ports.peer, s.crawlPeers, s, false);
+    const cb = await crawlLatency(bare, bare.ports.crawl!, s.crawlPeers, s, true, cn.size);
+    rows.push({ name: `/crawl p99 with ${s.crawlPeers} peers held (${cn.size} B body, ${cn.n} requests; p50 ${r1(cn.p50)} ms)`, value: r1(cn.p99), unit: 'ms', baseline: `HTTPS fixed body p99 ${r1(cb.p99)} ms`, ratio: r2(cn.p99 / cb.p99) });
+    const rn = await relay(node, items, false);
+    const rb = await relay(bare, items, true);
+    rows.push({ name: `unique transactions relayed to 10 peers, per core-second (${items.length} signed, ${rn.duplicates} duplicates; delivered ${r2(rn.delivered)}; ${rn.tool})`, value: Math.round(rn.perSecond), unit: '/s', baseline: `TLS fan-out ${Math.round(rb.perSecond)}/s`, ratio: r2(rn.perSecond / rb.perSecond) });
+    return rows;
+  } finally {
+    await node.stop();
+    await bare?.stop();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  console.log(JSON.stringify(await benchLoad({ quick: process.argv.includes('--quick') }), null, 2));
+}
