@@ -17,12 +17,12 @@ import type { Daemon } from '../src/daemon.js';
 import { USER_AGENT } from '../src/version.js';
 import { runCli } from './support/admin.js';
 import { type Host, randomNodeKey, startBlackhole, startCrawlStandIn } from './support/crawl-standins.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const NET = '127.0.116';
 const PUBLIC = Array.from({ length: 12 }, (_, i) => i + 1);
 const PRIVATE = [13, 14, 15];
-const PORT = 51235;
+const PORT = PEER_PORT;
 const ip = (i: number) => `${NET}.${i}`;
 /** Who dials whom: a ring 1→2→…→12→1 (so every public node is dialled, and listed with its port), chords, and private nodes behind public ones. */
 const LINKS: [number, number][] = [
