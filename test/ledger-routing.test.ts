@@ -394,7 +394,7 @@ describe('[overlay] max_unknown_time and max_diverged_time (PeerImp::onTimer)', 
     // Peers the hub dials, written without our code; they answer pings and send only what we tell them.
     const servers = await Promise.all([`${NET}.82`, `${NET}.83`, `${NET}.84`].map((host) => listenIndependent({ host, port: PEER_PORT })));
     try {
-      const hub = await startNode({ ip: H, extra: `[ips_fixed]\n${servers.map((x) => `${x.host} PEER_PORT`).join('\n')}` });
+      const hub = await startNode({ ip: H, extra: `[ips_fixed]\n${servers.map((x) => `${x.host} ${PEER_PORT}`).join('\n')}` });
       const inbound = await TestPeer.dial(H, `${NET}.85`);
       await waitFor('hub dialled its three fixed peers', () => hub.overlay.peers().filter((p) => p.info.direction === 'out').length === 3 && servers.every((x) => x.accepted.length === 1));
       const [good, silent, far] = servers as [IndieServer, IndieServer, IndieServer];
