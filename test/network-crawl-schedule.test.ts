@@ -28,16 +28,16 @@ describe('[crawl_network] stanza', () => {
     expect(CRAWL_NETWORK_DEFAULTS).toEqual({ intervalMs: 3_600_000, startDelayMs: 60_000, depth: 8, concurrency: 16, timeoutMs: 10_000, maxNodes: 10_000, maxAnswerBytes: 4_194_304, out: 'network' });
   });
 
-  it(`reads every key and seeds in the [ips] forms (a host alone: ${PEER_PORT})`, () => {
+  it('reads every key and seeds in the [ips] forms (a host alone: 51235)', () => {
     const c = parseConfig(
       ['[crawl_network]', 'interval = 600', 'start_delay = 0.5', 'depth = 3', 'concurrency = 4', 'timeout = 2.5', 'max_nodes = 500', 'max_answer_bytes = 65536', 'out = /var/lib/map',
-        `10.0.0.1 ${PEER_PORT}`, 'hub.example.com:2459', `[2001:db8::1]:${PEER_PORT}`, 'r.ripple.com', '2001:db8::2'].join('\n'),
+        '10.0.0.1 51235', 'hub.example.com:2459', '[2001:db8::1]:51235', 'r.ripple.com', '2001:db8::2'].join('\n'),
     ).crawlNetwork;
     expect(c).toEqual({
       intervalMs: 600_000, startDelayMs: 500, depth: 3, concurrency: 4, timeoutMs: 2500, maxNodes: 500, maxAnswerBytes: 65536, out: '/var/lib/map',
       seeds: [
-        { host: '10.0.0.1', port: PEER_PORT }, { host: 'hub.example.com', port: 2459 }, { host: '2001:db8::1', port: PEER_PORT },
-        { host: 'r.ripple.com', port: PEER_PORT }, { host: '2001:db8::2', port: PEER_PORT },
+        { host: '10.0.0.1', port: 51235 }, { host: 'hub.example.com', port: 2459 }, { host: '2001:db8::1', port: 51235 },
+        { host: 'r.ripple.com', port: 51235 }, { host: '2001:db8::2', port: 51235 },
       ],
     });
   });
