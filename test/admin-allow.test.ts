@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAdminList } from '../src/config/config.js';
 import { AllowList } from '../src/admin/allow-list.js';
-import { adminStanzas, httpRequest, rpc, WsClient } from './support/admin.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { adminStanzas, httpRequest, rpc, RPC_PORT, WS_PORT, WsClient } from './support/admin.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const NODE = '127.0.0.66';
 const ADMIN = '127.0.0.67';
@@ -20,36 +20,36 @@ afterEach(async () => {
 });
 
 async function wsFrom(localAddress: string): Promise<WsClient> {
-  const c = await WsClient.open(`ws://${NODE}:6006`, localAddress);
+  const c = await WsClient.open(`ws://${NODE}:${WS_PORT}`, localAddress);
   clients.push(c);
   return c;
 }
 
 describe('an address outside admin =', () => {
   it('gets 403 Forbidden over JSON-RPC, also for /metrics and stop, and never data', async () => {
-    const node = await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: 5005, wsPort: 6006, admin: ADMIN }) });
-    const peer = await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} 51235` });
+    const node = await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: RPC_PORT, wsPort: WS_PORT, admin: ADMIN }) });
+    const peer = await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} ${PEER_PORT}` });
     await waitFor('a peer', () => node.overlay.peers().length === 1);
 
     for (const method of ['peers', 'server_info', 'stop', 'no_such_command']) {
-      const r = await httpRequest({ host: NODE, port: 5005, body: JSON.stringify({ method, params: [{}] }), localAddress: OUTSIDER });
+      const r = await httpRequest({ host: NODE, port: RPC_PORT, body: JSON.stringify({ method, params: [{}] }), localAddress: OUTSIDER });
       expect(r.status).toBe(403);
       expect(r.body).toBe('Forbidden\r\n');
     }
-    const metrics = await httpRequest({ host: NODE, port: 5005, method: 'GET', path: '/metrics', localAddress: OUTSIDER });
+    const metrics = await httpRequest({ host: NODE, port: RPC_PORT, method: 'GET', path: '/metrics', localAddress: OUTSIDER });
     expect(metrics.status).toBe(403);
     expect(metrics.body).not.toContain('xrpl_overlay');
     // `stop` from outside did nothing.
     expect(node.overlay.peers()).toHaveLength(1);
 
-    const ok = await rpc(NODE, 5005, 'peers', {}, ADMIN);
+    const ok = await rpc(NODE, RPC_PORT, 'peers', {}, ADMIN);
     expect(ok.result.peers[0].public_key).toBe(peer.identity.n9);
-    const okMetrics = await httpRequest({ host: NODE, port: 5005, method: 'GET', path: '/metrics', localAddress: ADMIN });
+    const okMetrics = await httpRequest({ host: NODE, port: RPC_PORT, method: 'GET', path: '/metrics', localAddress: ADMIN });
     expect(okMetrics.status).toBe(200);
   });
 
   it('gets rippled’s forbidden error over WebSocket, for every command, and no stream', async () => {
-    const node = await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: 5005, wsPort: 6006, admin: ADMIN }) });
+    const node = await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: RPC_PORT, wsPort: WS_PORT, admin: ADMIN }) });
     const outsider = await wsFrom(OUTSIDER);
     const r = await outsider.request({ command: 'peers' });
     expect(r).toEqual({
@@ -67,21 +67,21 @@ describe('an address outside admin =', () => {
 
     const admin = await wsFrom(ADMIN);
     expect(await admin.request({ command: 'subscribe', streams: ['peer_status'] })).toMatchObject({ status: 'success' });
-    const peer = await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} 51235` });
+    const peer = await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} ${PEER_PORT}` });
     expect(await admin.nextEvent((m) => m.action === 'PEER_CONNECTED')).toMatchObject({ public_key: peer.identity.n9 });
     expect(outsider.events).toEqual([]);
     expect(node.overlay.peers()).toHaveLength(1);
   });
 
   it('a subnet in admin = admits its members only; an empty list admits nobody', async () => {
-    await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: 5005, admin: '127.0.0.64/30' }) });
-    expect((await rpc(NODE, 5005, 'server_info', {}, ADMIN)).result.status).toBe('success');
-    const refused = await httpRequest({ host: NODE, port: 5005, body: '{"method":"server_info"}', localAddress: OUTSIDER });
+    await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: RPC_PORT, admin: '127.0.0.64/30' }) });
+    expect((await rpc(NODE, RPC_PORT, 'server_info', {}, ADMIN)).result.status).toBe('success');
+    const refused = await httpRequest({ host: NODE, port: RPC_PORT, body: '{"method":"server_info"}', localAddress: OUTSIDER });
     expect(refused.status).toBe(403);
     await stopAllNodes();
 
-    await startNode({ ip: NODE, extra: `[port_rpc_admin_local]\nip = ${NODE}\nport = 5005\nprotocol = http\n` });
-    const none = await httpRequest({ host: NODE, port: 5005, body: '{"method":"server_info"}', localAddress: ADMIN });
+    await startNode({ ip: NODE, extra: `[port_rpc_admin_local]\nip = ${NODE}\nport = ${RPC_PORT}\nprotocol = http\n` });
+    const none = await httpRequest({ host: NODE, port: RPC_PORT, body: '{"method":"server_info"}', localAddress: ADMIN });
     expect(none.status).toBe(403);
   });
 });

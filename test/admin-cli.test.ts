@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../src/daemon.js';
-import { adminStanzas, makeSeed, parsePrometheus, runCli } from './support/admin.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { adminStanzas, parsePrometheus, makeSeed, RPC_PORT, runCli, WS_PORT } from './support/admin.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const NODE = '127.0.0.70';
 const PEER = '127.0.0.71';
@@ -24,17 +24,17 @@ function conf(name: string, text: string): string {
   writeFileSync(file, text);
   return file;
 }
-const RPC_CONF = conf('rpc.cfg', adminStanzas({ ip: NODE, rpcPort: 5005 }));
-const WS_CONF = conf('ws.cfg', adminStanzas({ ip: NODE, wsPort: 6006 }));
-const DOWN_CONF = conf('down.cfg', adminStanzas({ ip: DIALLED, rpcPort: 5005 }));
-const REFUSED_CONF = conf('refused.cfg', adminStanzas({ ip: REFUSING, rpcPort: 5005, wsPort: 6006, admin: '127.0.0.2' }));
+const RPC_CONF = conf('rpc.cfg', adminStanzas({ ip: NODE, rpcPort: RPC_PORT }));
+const WS_CONF = conf('ws.cfg', adminStanzas({ ip: NODE, wsPort: WS_PORT }));
+const DOWN_CONF = conf('down.cfg', adminStanzas({ ip: DIALLED, rpcPort: RPC_PORT }));
+const REFUSED_CONF = conf('refused.cfg', adminStanzas({ ip: REFUSING, rpcPort: RPC_PORT, wsPort: WS_PORT, admin: '127.0.0.2' }));
 
 let node: Daemon;
 let peer: Daemon;
 
 beforeAll(async () => {
-  node = await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: 5005, wsPort: 6006 }) });
-  peer = await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} 51235` });
+  node = await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: RPC_PORT, wsPort: WS_PORT }) });
+  peer = await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} ${PEER_PORT}` });
   await waitFor('the peer', () => node.overlay.peers().length === 1);
 });
 
@@ -67,7 +67,7 @@ describe('readable output', () => {
     expect(info.out).toMatch(new RegExp(`^pubkey_node\\s+${node.identity.n9}$`, 'm'));
     expect(info.out).toMatch(/^server_state\s+connected$/m);
     expect(info.out).toMatch(/^peers\s+1$/m);
-    expect(info.out).toMatch(/^ports\s+51235 \(peer\), 5005 \(http\), 6006 \(ws\)$/m);
+    expect(info.out).toMatch(new RegExp(`^ports\\s+${PEER_PORT} \\(peer\\), ${RPC_PORT} \\(http\\), ${WS_PORT} \\(ws\\)$`, "m"));
 
     expect(crawl.out).toMatch(/^PUBLIC KEY \(base64\)\s+TYPE\s+ADDRESS/);
     expect(crawl.out).toContain(peer.identity.publicKey.toString('base64'));
@@ -87,11 +87,11 @@ describe('readable output', () => {
   it('connect, reservations and log_level', async () => {
     const key = makeSeed().n9;
     const [c1, c2, add] = await Promise.all([
-      runCli(['--conf', RPC_CONF, 'connect', DIALLED, '51235']),
+      runCli(['--conf', RPC_CONF, 'connect', DIALLED, `${PEER_PORT}`]),
       runCli(['--conf', WS_CONF, 'connect', `${DIALLED}:51236`]),
       runCli(['--conf', RPC_CONF, 'peer_reservations_add', key, 'our hub']),
     ]);
-    expect(c1).toEqual({ code: 0, out: `attempting connection to IP:${DIALLED} port: 51235\n`, err: '' });
+    expect(c1).toEqual({ code: 0, out: `attempting connection to IP:${DIALLED} port: ${PEER_PORT}\n`, err: '' });
     expect(c2.out).toBe(`attempting connection to IP:${DIALLED} port: 51236\n`);
     expect(add.out).toBe(`reserved a peer slot for ${key} "our hub"\n`);
 
@@ -134,8 +134,8 @@ describe('errors', () => {
   });
 
   it('says clearly when the node is not running, or refuses this address', async () => {
-    await startNode({ ip: REFUSING, extra: adminStanzas({ ip: REFUSING, rpcPort: 5005, wsPort: 6006, admin: '127.0.0.2' }) });
-    const wsRefusedConf = conf('refused-ws.cfg', adminStanzas({ ip: REFUSING, wsPort: 6006, admin: '127.0.0.2' }));
+    await startNode({ ip: REFUSING, extra: adminStanzas({ ip: REFUSING, rpcPort: RPC_PORT, wsPort: WS_PORT, admin: '127.0.0.2' }) });
+    const wsRefusedConf = conf('refused-ws.cfg', adminStanzas({ ip: REFUSING, wsPort: WS_PORT, admin: '127.0.0.2' }));
     const [down, refused, refusedWs, noConf] = await Promise.all([
       runCli(['--conf', DOWN_CONF, 'peers']),
       runCli(['--conf', REFUSED_CONF, 'peers']),
@@ -145,7 +145,7 @@ describe('errors', () => {
     expect(down.code).toBe(1);
     expect(down.out).toBe('');
     expect(down.err).toBe(
-      `xrpl-overlay: cannot reach the node at http://${DIALLED}:5005 ([port_rpc_admin_local] of the config): connection refused. Is xrpl-overlay running?\n`,
+      `xrpl-overlay: cannot reach the node at http://${DIALLED}:${RPC_PORT} ([port_rpc_admin_local] of the config): connection refused. Is xrpl-overlay running?\n`,
     );
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('refused the command (403 Forbidden): this address is not in the admin = list of [port_rpc_admin_local]');
@@ -175,7 +175,7 @@ describe('errors', () => {
 describe('stop', () => {
   it('ends a daemon started by the CLI, which exits 0', async () => {
     const data = mkdtempSync(join(dir, 'data-'));
-    const file = conf('spawned.cfg', `[port_peer]\nip = ${SPAWNED}\nport = 51235\nprotocol = peer\n\n${adminStanzas({ ip: SPAWNED, rpcPort: 5005 })}`);
+    const file = conf('spawned.cfg', `[port_peer]\nip = ${SPAWNED}\nport = ${PEER_PORT}\nprotocol = peer\n\n${adminStanzas({ ip: SPAWNED, rpcPort: RPC_PORT })}`);
     const daemon = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--conf', file, '--data-dir', data], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     daemon.stdout.on('data', (c: Buffer) => (out += c.toString()));

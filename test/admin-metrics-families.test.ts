@@ -18,8 +18,8 @@ import { NO_FEATURES } from '../src/protocol/handshake.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import { VERSION } from '../src/version.js';
 import { listenIndependent } from './support/independent-peer.js';
-import { adminStanzas, histogramValue, httpRequest, type MetricFamily, parsePrometheus, sampleValue } from './support/admin.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { adminStanzas, RPC_PORT, histogramValue, httpRequest, type MetricFamily, parsePrometheus, sampleValue } from './support/admin.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { frameVectors, payloadOf } from './support/vectors.js';
 
 const M = '127.0.111.30';
@@ -41,7 +41,7 @@ async function until<T>(what: string, fn: () => Promise<T | false | undefined>, 
 }
 
 async function scrapeText(): Promise<string> {
-  const r = await httpRequest({ host: M, port: 5005, method: 'GET', path: '/metrics' });
+  const r = await httpRequest({ host: M, port: RPC_PORT, method: 'GET', path: '/metrics' });
   expect(r.status).toBe(200);
   return r.body;
 }
@@ -61,7 +61,7 @@ describe('/metrics for operators', () => {
   it('passes promtool check metrics', async () => {
     const which = spawnSync('promtool', ['--version']);
     if (which.error) throw new Error('promtool is missing: apt-get install prometheus (.ci/run does)');
-    await startNode({ ip: M, extra: `${adminStanzas({ ip: M, rpcPort: 5005 })}\n[ips_fixed]\n${F} 51235` });
+    await startNode({ ip: M, extra: `${adminStanzas({ ip: M, rpcPort: RPC_PORT })}\n[ips_fixed]\n${F} ${PEER_PORT}` });
     await startNode({ ip: F });
     // With a peer, so that the labelled histograms and traffic counters have series too.
     const text = await until('the outbound handshake counted', async () => {
@@ -73,11 +73,11 @@ describe('/metrics for operators', () => {
   });
 
   it('counts handshakes, latency, relay outcomes, charges and disconnects as they happen', async () => {
-    const m = await startNode({ ip: M, extra: `${adminStanzas({ ip: M, rpcPort: 5005 })}\n[ips_fixed]\n${F} 51235` });
+    const m = await startNode({ ip: M, extra: `${adminStanzas({ ip: M, rpcPort: RPC_PORT })}\n[ips_fixed]\n${F} ${PEER_PORT}` });
     await startNode({ ip: F });
     await waitFor('the fixed peer', () => m.overlay.peers().length === 1);
     // Our own Peer dialled in: it answers the node's pings (every 0.5 s in tests) and sends items.
-    const est = await dialPeer({ host: M, port: 51235, local: localNode() });
+    const est = await dialPeer({ host: M, port: PEER_PORT, local: localNode() });
     const client = new Peer(est.info, est.socket, est.rest, { pingIntervalMs: 60_000 });
     client.start();
     await waitFor('the client as a peer', () => m.overlay.peers().length === 2);
@@ -129,7 +129,7 @@ describe('/metrics for operators', () => {
 
 describe('handshake failure reasons', () => {
   it('an outbound 101 whose signature fails is counted by the check that failed, as inbound ones are', async () => {
-    const m = await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: 5005 }) });
+    const m = await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: RPC_PORT }) });
     const indie = await listenIndependent({ host: INDIE, signWrongDigest: true });
     try {
       const err = await m.overlay.connect(INDIE, indie.port, 'test').catch((e: unknown) => e);
@@ -145,7 +145,7 @@ describe('handshake failure reasons', () => {
 
 describe('contrib/grafana-dashboard.json', () => {
   it('queries only metric families the node exports', async () => {
-    await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: 5005 }) });
+    await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: RPC_PORT }) });
     const exported = new Set<string>();
     for (const [name, fam] of parsePrometheus(await scrapeText())) {
       exported.add(name);

@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialIndependent } from './support/independent-peer.js';
-import { adminStanzas, httpRequest, parsePrometheus, rpc, sampleValue } from './support/admin.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { adminStanzas, parsePrometheus, httpRequest, rpc, RPC_PORT, sampleValue } from './support/admin.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const M = '127.0.0.63';
 const F = '127.0.0.64';
@@ -15,7 +15,7 @@ const NOBODY = '127.0.0.65';
 afterEach(stopAllNodes);
 
 async function scrape() {
-  const r = await httpRequest({ host: M, port: 5005, method: 'GET', path: '/metrics' });
+  const r = await httpRequest({ host: M, port: RPC_PORT, method: 'GET', path: '/metrics' });
   expect(r.status).toBe(200);
   expect(r.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
   return parsePrometheus(r.body);
@@ -23,7 +23,7 @@ async function scrape() {
 
 describe('GET /metrics', () => {
   it('is valid Prometheus text with HELP and TYPE for every family: ours named xrpl_overlay_*, the process ones by their standard names', async () => {
-    await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: 5005 }) });
+    await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: RPC_PORT }) });
     const families = await scrape();
     const ours = [...families.keys()].filter((n) => n.startsWith('xrpl_overlay_'));
     expect(ours.sort()).toEqual([
@@ -67,7 +67,7 @@ describe('GET /metrics', () => {
   });
 
   it('counts peers, traffic by type and direction, and keeps the counts after a peer leaves', async () => {
-    const m = await startNode({ ip: M, extra: `${adminStanzas({ ip: M, rpcPort: 5005 })}\n[ips_fixed]\n${F} 51235` });
+    const m = await startNode({ ip: M, extra: `${adminStanzas({ ip: M, rpcPort: RPC_PORT })}\n[ips_fixed]\n${F} ${PEER_PORT}` });
     const f = await startNode({ ip: F });
     await waitFor('the fixed peer', () => m.overlay.peers().length === 1);
     // Pings go every 0.5 s in tests; wait for a round trip both ways.
@@ -102,7 +102,7 @@ describe('GET /metrics', () => {
     expect(sampleValue(families, 'xrpl_overlay_messages_total', { type: 'PING', direction: 'in' })).toBeGreaterThanOrEqual(pingsIn);
     expect(sampleValue(families, 'xrpl_overlay_messages_total', { type: 'PING', direction: 'out' })).toBeGreaterThanOrEqual(pingsOut);
     expect(sampleValue(families, 'xrpl_overlay_bytes_total', { type: 'PING', direction: 'in' })).toBeGreaterThanOrEqual(bytesIn);
-    expect(sampleValue(families, 'xrpl_overlay_fixed_peer_reconnects_total', { endpoint: `${F}:51235` })).toBe(1);
+    expect(sampleValue(families, 'xrpl_overlay_fixed_peer_reconnects_total', { endpoint: `${F}:${PEER_PORT}` })).toBe(1);
     // f stopped: it closed the connection (a reset instead of a FIN is possible on a loaded machine).
     const closed = (reason: string) => sampleValue(families, 'xrpl_overlay_peer_disconnects_total', { reason })!;
     expect(closed('remote-closed') + closed('socket-error')).toBe(1);
@@ -110,11 +110,11 @@ describe('GET /metrics', () => {
   });
 
   it('counts handshake failures by direction and reason', async () => {
-    const m = await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: 5005 }) });
+    const m = await startNode({ ip: M, extra: adminStanzas({ ip: M, rpcPort: RPC_PORT }) });
     // Outbound: nothing listens there.
-    await rpc(M, 5005, 'connect', { ip: NOBODY, port: 51235 });
+    await rpc(M, RPC_PORT, 'connect', { ip: NOBODY, port: PEER_PORT });
     // Inbound: a peer whose session signature is wrong gets rippled's 400.
-    await expect(dialIndependent({ host: M, port: 51235, signWrongDigest: true })).rejects.toThrow();
+    await expect(dialIndependent({ host: M, port: PEER_PORT, signWrongDigest: true })).rejects.toThrow();
     let failures: { labels: Record<string, string>; value: number }[] = [];
     for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
       failures = (await scrape()).get('xrpl_overlay_handshake_failures_total')!.samples;

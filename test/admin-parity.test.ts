@@ -12,15 +12,15 @@ import { formatServerInfo } from '../src/admin/format.js';
 import { type AdminContext, runCommand } from '../src/admin/handlers.js';
 import { parseConfig, servedPorts } from '../src/config/config.js';
 import type { Peer } from '../src/peer/peer.js';
-import { adminStanzas, httpRequest, rpc, WsClient } from './support/admin.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { adminStanzas, httpRequest, rpc, RPC_PORT, WS_PORT, WsClient } from './support/admin.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const NODE = '127.0.11.4';
 const PEER = '127.0.11.5';
 const BOTH = '127.0.11.6';
 const ADMIN = '127.0.11.8';
 const OUTSIDER = '127.0.11.9';
-const STANZAS = adminStanzas({ ip: NODE, rpcPort: 5005, wsPort: 6006, admin: ADMIN });
+const STANZAS = adminStanzas({ ip: NODE, rpcPort: RPC_PORT, wsPort: WS_PORT, admin: ADMIN });
 
 const clients: WsClient[] = [];
 afterEach(async () => {
@@ -37,7 +37,7 @@ async function ws(host: string, port: number, localAddress: string): Promise<WsC
 /** A context whose only peer tracks as `track`, for the handlers alone. */
 function contextWithPeer(track: 'converged' | 'unknown' | 'diverged'): AdminContext {
   const peer = {
-    info: { n9: 'n9KxVYHhYdXRLPYDb1LtwFZzDbcgHPVYon9iejXFji9Z3bwi6VS8', remoteIp: '203.0.113.5', remotePort: 51235, direction: 'out', version: 'rippled-2.3.0' },
+    info: { n9: 'n9KxVYHhYdXRLPYDb1LtwFZzDbcgHPVYon9iejXFji9Z3bwi6VS8', remoteIp: '203.0.113.5', remotePort: PEER_PORT, direction: 'out', version: 'rippled-2.3.0' },
     resource: { balance: 0 },
     protocolName: 'XRPL/2.2',
     uptimeSeconds: 5,
@@ -64,15 +64,15 @@ describe('peers: the legacy sanity field', () => {
 
   it('takes api_version from JSON-RPC params and from the WebSocket request', async () => {
     const node = await startNode({ ip: NODE, extra: STANZAS });
-    await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} 51235` });
+    await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} ${PEER_PORT}` });
     await waitFor('the peer to connect', () => node.overlay.peers().length === 1);
 
-    const viaRpc = async (params: Record<string, unknown>) => (await rpc(NODE, 5005, 'peers', params, ADMIN)).result.peers[0];
+    const viaRpc = async (params: Record<string, unknown>) => (await rpc(NODE, RPC_PORT, 'peers', params, ADMIN)).result.peers[0];
     expect(await viaRpc({})).toMatchObject({ track: 'unknown', sanity: 'unknown' });
     expect(await viaRpc({ api_version: 1 })).toMatchObject({ sanity: 'unknown' });
     expect(await viaRpc({ api_version: 2 })).not.toHaveProperty('sanity');
 
-    const c = await ws(NODE, 6006, ADMIN);
+    const c = await ws(NODE, WS_PORT, ADMIN);
     expect((await c.request({ command: 'peers' })).result.peers[0]).toMatchObject({ sanity: 'unknown' });
     const v2 = await c.request({ command: 'peers', api_version: 2 });
     expect(v2.api_version).toBe(2);
@@ -112,53 +112,53 @@ describe('GET / on an admin port with ws: the status check', () => {
   it('answers 200 text/html and closes, to any address; not on an http-only port, not with a body, not HTTP/1.0', async () => {
     await startNode({ ip: NODE, extra: STANZAS });
     for (const from of [ADMIN, OUTSIDER]) {
-      const r = await httpRequest({ host: NODE, port: 6006, method: 'GET', path: '/', localAddress: from });
+      const r = await httpRequest({ host: NODE, port: WS_PORT, method: 'GET', path: '/', localAddress: from });
       expect(r.status).toBe(200);
       expect(r.headers['content-type']).toBe('text/html');
       expect(r.headers.connection).toBe('close');
       expect(r.body).toMatch(/^<!DOCTYPE html><html>.*<\/html>$/);
     }
     // The HTTP-only port has no status check: an empty body is an unparsable JSON-RPC request.
-    expect((await httpRequest({ host: NODE, port: 5005, method: 'GET', path: '/', localAddress: ADMIN })).status).toBe(400);
+    expect((await httpRequest({ host: NODE, port: RPC_PORT, method: 'GET', path: '/', localAddress: ADMIN })).status).toBe(400);
     // Another path, or a body, is an ordinary request: a ws-only port refuses those.
-    expect((await httpRequest({ host: NODE, port: 6006, method: 'GET', path: '/x', localAddress: ADMIN })).status).toBe(403);
+    expect((await httpRequest({ host: NODE, port: WS_PORT, method: 'GET', path: '/x', localAddress: ADMIN })).status).toBe(403);
     const body = '{"method":"peers"}';
-    const withBody = await rawExchange(NODE, 6006, `GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    const withBody = await rawExchange(NODE, WS_PORT, `GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     expect(withBody).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n[^]*\r\n\r\nForbidden\r\n$/);
-    const http10 = await rawExchange(NODE, 6006, 'GET / HTTP/1.0\r\n\r\n');
+    const http10 = await rawExchange(NODE, WS_PORT, 'GET / HTTP/1.0\r\n\r\n');
     expect(http10).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
-    const http11 = await rawExchange(NODE, 6006, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const http11 = await rawExchange(NODE, WS_PORT, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(http11).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n<!DOCTYPE html>/);
   });
 
   it('a port with both http and ws answers the status check and JSON-RPC', async () => {
-    const stanza = `[port_rpc_admin_local]\nip = ${BOTH}\nport = 5005\nprotocol = http, ws\nadmin = ${ADMIN}\n`;
+    const stanza = `[port_rpc_admin_local]\nip = ${BOTH}\nport = ${RPC_PORT}\nprotocol = http, ws\nadmin = ${ADMIN}\n`;
     await startNode({ ip: BOTH, extra: stanza });
-    const page = await httpRequest({ host: BOTH, port: 5005, method: 'GET', path: '/', localAddress: ADMIN });
+    const page = await httpRequest({ host: BOTH, port: RPC_PORT, method: 'GET', path: '/', localAddress: ADMIN });
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html');
-    expect((await rpc(BOTH, 5005, 'peers', {}, ADMIN)).result.status).toBe('success');
+    expect((await rpc(BOTH, RPC_PORT, 'peers', {}, ADMIN)).result.status).toBe('success');
   });
 });
 
 describe('HTTPReply bodies end with CRLF', () => {
   it('403 Forbidden, 400 errors and JSON-RPC answers', async () => {
     await startNode({ ip: NODE, extra: STANZAS });
-    const refused = await httpRequest({ host: NODE, port: 5005, body: '{"method":"peers","params":[{}]}', localAddress: OUTSIDER });
+    const refused = await httpRequest({ host: NODE, port: RPC_PORT, body: '{"method":"peers","params":[{}]}', localAddress: OUTSIDER });
     expect(refused.status).toBe(403);
     expect(refused.body).toBe('Forbidden\r\n');
     expect(refused.headers['content-length']).toBe('11');
     expect(refused.headers['content-type']).toBe('application/json; charset=UTF-8');
-    const metrics = await httpRequest({ host: NODE, port: 5005, method: 'GET', path: '/metrics', localAddress: OUTSIDER });
+    const metrics = await httpRequest({ host: NODE, port: RPC_PORT, method: 'GET', path: '/metrics', localAddress: OUTSIDER });
     expect(metrics).toMatchObject({ status: 403, body: 'Forbidden\r\n' });
 
-    const nullMethod = await httpRequest({ host: NODE, port: 5005, body: '{"params":[{}]}', localAddress: ADMIN });
+    const nullMethod = await httpRequest({ host: NODE, port: RPC_PORT, body: '{"params":[{}]}', localAddress: ADMIN });
     expect(nullMethod).toMatchObject({ status: 400, body: 'Null method\r\n' });
-    const ok = await httpRequest({ host: NODE, port: 5005, body: '{"method":"peer_reservations_list"}', localAddress: ADMIN });
+    const ok = await httpRequest({ host: NODE, port: RPC_PORT, body: '{"method":"peer_reservations_list"}', localAddress: ADMIN });
     expect(ok.body.endsWith('}\n\r\n')).toBe(true);
     expect(JSON.parse(ok.body).result).toEqual({ reservations: [], status: 'success' });
     // /metrics is ours, not HTTPReply: Prometheus text as is.
-    const okMetrics = await httpRequest({ host: NODE, port: 5005, method: 'GET', path: '/metrics', localAddress: ADMIN });
+    const okMetrics = await httpRequest({ host: NODE, port: RPC_PORT, method: 'GET', path: '/metrics', localAddress: ADMIN });
     expect(okMetrics.body.endsWith('\r\n')).toBe(false);
   });
 });
@@ -192,9 +192,9 @@ describe('server_info helpers', () => {
     const config = parseConfig(
       [
         '[server]', 'port_peer', 'port_rpc', 'port_rpc_admin_local', '',
-        '[port_peer]', 'ip = 127.0.0.1', 'port = 51235', 'protocol = peer', '',
+        '[port_peer]', 'ip = 127.0.0.1', `port = ${PEER_PORT}`, 'protocol = peer', '',
         '[port_rpc]', 'ip = 127.0.0.1', 'port = 5006', 'protocol = http', '',
-        '[port_rpc_admin_local]', 'ip = 127.0.0.1', 'port = 5005', 'protocol = http', 'admin = 127.0.0.1', '',
+        '[port_rpc_admin_local]', 'ip = 127.0.0.1', `port = ${RPC_PORT}`, 'protocol = http', 'admin = 127.0.0.1', '',
       ].join('\n'),
     );
     expect(config.ports.map((p) => p.name)).toEqual(['port_peer', 'port_rpc', 'port_rpc_admin_local']);

@@ -13,14 +13,14 @@ import { resolveAdminEndpoint, sendCommand } from '../src/admin/client.js';
 import { parseConfig } from '../src/config/config.js';
 import { startDaemon } from '../src/daemon.js';
 import { NodeEvent, NodeStatus } from '../src/protocol/messages.js';
-import { adminStanzas, httpRequest, makeSeed, rpc, WsClient } from './support/admin.js';
-import { nodeConfigText, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { adminStanzas, httpRequest, makeSeed, rpc, RPC_PORT, WS_PORT, WsClient } from './support/admin.js';
+import { nodeConfigText, PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const A = '127.0.0.60';
 const B = '127.0.0.61';
 const C = '127.0.0.62';
-const ADMIN_A = adminStanzas({ ip: A, rpcPort: 5005, wsPort: 6006 });
-const WS_A = `ws://${A}:6006`;
+const ADMIN_A = adminStanzas({ ip: A, rpcPort: RPC_PORT, wsPort: WS_PORT });
+const WS_A = `ws://${A}:${WS_PORT}`;
 
 const clients: WsClient[] = [];
 async function ws(url = WS_A, localAddress?: string): Promise<WsClient> {
@@ -34,12 +34,12 @@ afterEach(async () => {
   await stopAllNodes();
 });
 
-const call = (method: string, params: Record<string, unknown> = {}) => rpc(A, 5005, method, params);
+const call = (method: string, params: Record<string, unknown> = {}) => rpc(A, RPC_PORT, method, params);
 
 describe('peers', () => {
   it('lists peers with rippled’s fields over JSON-RPC and WebSocket', async () => {
     const a = await startNode({ ip: A, extra: ADMIN_A });
-    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} 51235` });
+    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} ${PEER_PORT}` });
     await waitFor('the peers to connect', () => a.overlay.peers().length === 1);
     // Pings every 0.5 s in tests: wait for traffic and a latency sample.
     await waitFor('a latency sample', () => a.overlay.peers()[0]!.latencyMs !== undefined);
@@ -78,18 +78,18 @@ describe('peers', () => {
     expect(w.result).not.toHaveProperty('status');
 
     // From b's side the peer is outbound: no `inbound` key at all.
-    const bSide = await startNode({ ip: C, extra: adminStanzas({ ip: C, rpcPort: 5005 }) + `\n[ips_fixed]\n${A} 51235` });
+    const bSide = await startNode({ ip: C, extra: adminStanzas({ ip: C, rpcPort: RPC_PORT }) + `\n[ips_fixed]\n${A} ${PEER_PORT}` });
     await waitFor('c to connect', () => bSide.overlay.peers().length === 1);
-    const out = (await rpc(C, 5005, 'peers')).result.peers[0];
+    const out = (await rpc(C, RPC_PORT, 'peers')).result.peers[0];
     expect(out.public_key).toBe(a.identity.n9);
     expect(out).not.toHaveProperty('inbound');
-    expect(out.address).toBe(`${A}:51235`);
+    expect(out.address).toBe(`${A}:${PEER_PORT}`);
   });
 
   it('shows cluster names, ledger range, ledger hash, status and tracking from status changes', async () => {
     const bKey = makeSeed();
     const a = await startNode({ ip: A, extra: `${ADMIN_A}\n[cluster_nodes]\n${bKey.n9} hub-b` });
-    const b = await startNode({ ip: B, extra: `[node_seed]\n${bKey.seed}\n\n[ips_fixed]\n${A} 51235` });
+    const b = await startNode({ ip: B, extra: `[node_seed]\n${bKey.seed}\n\n[ips_fixed]\n${A} ${PEER_PORT}` });
     await waitFor('the peers to connect', () => a.overlay.peers().length === 1 && b.overlay.peers().length === 1);
 
     const c = await ws();
@@ -140,8 +140,8 @@ describe('connect', () => {
   it('dials the address and answers with rippled’s message', async () => {
     const a = await startNode({ ip: A, extra: ADMIN_A });
     const b = await startNode({ ip: B });
-    const reply = await call('connect', { ip: B, port: 51235 });
-    expect(reply.result).toEqual({ message: `attempting connection to IP:${B} port: 51235`, status: 'success' });
+    const reply = await call('connect', { ip: B, port: PEER_PORT });
+    expect(reply.result).toEqual({ message: `attempting connection to IP:${B} port: ${PEER_PORT}`, status: 'success' });
     await waitFor('the outbound peer', () => a.overlay.peers().length === 1);
     expect(a.overlay.peers()[0]!.info).toMatchObject({ n9: b.identity.n9, direction: 'out' });
 
@@ -196,15 +196,15 @@ describe('server_info and crawl', () => {
     });
     expect(info.time).toMatch(/^\d{4}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6} UTC$/);
     expect(info.ports).toEqual([
-      { port: '51235', protocol: ['peer'] },
-      { port: '5005', protocol: ['http'] },
-      { port: '6006', protocol: ['ws'] },
+      { port: `${PEER_PORT}`, protocol: ['peer'] },
+      { port: `${RPC_PORT}`, protocol: ['http'] },
+      { port: `${WS_PORT}`, protocol: ['ws'] },
     ]);
   });
 
   it('crawl answers what /crawl does', async () => {
     const a = await startNode({ ip: A, extra: ADMIN_A });
-    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} 51235` });
+    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} ${PEER_PORT}` });
     await waitFor('the peers to connect', () => a.overlay.peers().length === 1);
     const c = await ws();
     const w = await c.request({ command: 'crawl' });
@@ -295,7 +295,7 @@ describe('log_level', () => {
 describe('stop', () => {
   it('answers, then stops the node (JSON-RPC)', async () => {
     await startNode({ ip: A, extra: ADMIN_A });
-    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} 51235` });
+    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} ${PEER_PORT}` });
     await waitFor('the peers to connect', () => b.overlay.peers().length === 1);
     expect((await call('stop')).result).toEqual({ message: 'xrpl-overlay server stopping', status: 'success' });
     await waitFor('b to lose its peer', () => b.overlay.peers().length === 0);
@@ -322,7 +322,7 @@ describe('protocol errors', () => {
       request: { command: 'ledger_accept' },
       status: 'error',
     });
-    const post = (body: string) => httpRequest({ host: A, port: 5005, body });
+    const post = (body: string) => httpRequest({ host: A, port: RPC_PORT, body });
     const bad = await post('{not json');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatch(/^Unable to parse request/);
@@ -334,10 +334,10 @@ describe('protocol errors', () => {
     expect(JSON.parse((await post('{"method":"peer_reservations_list"}')).body).result.status).toBe('success');
     const echoed = JSON.parse((await post('{"method":"peer_reservations_list","params":[{"id":"x1","jsonrpc":"2.0"}]}')).body);
     expect(echoed).toMatchObject({ id: 'x1', jsonrpc: '2.0', result: { status: 'success' } });
-    const get = await httpRequest({ host: A, port: 5005, method: 'GET', path: '/' });
+    const get = await httpRequest({ host: A, port: RPC_PORT, method: 'GET', path: '/' });
     expect(get.status).toBe(400);
     // A WebSocket upgrade on the HTTP-only port is refused as rippled does.
-    await expect(WsClient.open(`ws://${A}:5005`)).rejects.toThrow(/401/);
+    await expect(WsClient.open(`ws://${A}:${RPC_PORT}`)).rejects.toThrow(/401/);
   });
 
   it('WebSocket: bad JSON, missing command, unknown command, subscribe over HTTP', async () => {
@@ -356,7 +356,7 @@ describe('protocol errors', () => {
     expect(await c.request({ command: 'subscribe', streams: 'peer_status' })).toMatchObject({ error: 'invalidParams' });
     expect((await call('subscribe', { streams: ['peer_status'] })).result).toMatchObject({ error: 'invalidParams' });
     // The HTTP port does not serve GET /metrics on a ws-only port, nor JSON-RPC.
-    expect((await httpRequest({ host: A, port: 6006, body: '{"method":"peers"}' })).status).toBe(403);
+    expect((await httpRequest({ host: A, port: WS_PORT, body: '{"method":"peers"}' })).status).toBe(403);
   });
 });
 
@@ -364,20 +364,20 @@ describe('TLS admin ports', () => {
   it('serves https and wss with a self-signed certificate, and the CLI client finds and uses them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-admin-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const stanzas = adminStanzas({ ip: C, rpcPort: 5005, wsPort: 6006 }).replace('protocol = http', 'protocol = https').replace('protocol = ws', 'protocol = wss');
+    const stanzas = adminStanzas({ ip: C, rpcPort: RPC_PORT, wsPort: WS_PORT }).replace('protocol = http', 'protocol = https').replace('protocol = ws', 'protocol = wss');
     const c = await startNode({ ip: C, extra: stanzas });
     const rpcConf = join(dir, 'rpc.cfg');
     const wsConf = join(dir, 'ws.cfg');
     writeFileSync(rpcConf, stanzas);
     writeFileSync(wsConf, stanzas.slice(stanzas.indexOf('[port_ws_admin_local]')));
     const https = resolveAdminEndpoint(rpcConf);
-    expect(https).toEqual({ transport: 'http', secure: true, host: C, port: 5005, stanza: '[port_rpc_admin_local]' });
+    expect(https).toEqual({ transport: 'http', secure: true, host: C, port: RPC_PORT, stanza: '[port_rpc_admin_local]' });
     expect((await sendCommand(https, 'server_info', {})).info).toMatchObject({ pubkey_node: c.identity.n9 });
     const wss = resolveAdminEndpoint(wsConf);
     expect(wss).toMatchObject({ transport: 'ws', secure: true });
     expect(await sendCommand(wss, 'peer_reservations_list', {})).toEqual({ reservations: [], status: 'success' });
     // Plain HTTP to the TLS port gets nowhere.
-    await expect(httpRequest({ host: C, port: 5005, body: '{"method":"peers"}' })).rejects.toThrow();
+    await expect(httpRequest({ host: C, port: RPC_PORT, body: '{"method":"peers"}' })).rejects.toThrow();
   });
 });
 
@@ -387,7 +387,7 @@ describe('the peer_status stream', () => {
     const c = await ws();
     expect(await c.request({ command: 'subscribe', streams: ['peer_status'] })).toEqual({ id: 1, result: {}, status: 'success', type: 'response' });
 
-    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} 51235` });
+    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} ${PEER_PORT}` });
     const connected = await c.nextEvent((m) => m.action === 'PEER_CONNECTED');
     expect(connected).toEqual({
       type: 'peerStatusChange',
@@ -418,7 +418,7 @@ describe('the peer_status stream', () => {
     const quiet = await ws();
     expect(await quiet.request({ command: 'peers' })).toMatchObject({ status: 'success' });
     expect(await c.request({ command: 'unsubscribe', streams: ['peer_status'] })).toMatchObject({ status: 'success', result: {} });
-    const b2 = await startNode({ ip: B, extra: `[ips_fixed]\n${A} 51235` });
+    const b2 = await startNode({ ip: B, extra: `[ips_fixed]\n${A} ${PEER_PORT}` });
     await waitFor('b to reconnect', () => a.overlay.peers().length === 1);
     // Give a stray event time to arrive before checking there was none.
     expect(await quiet.request({ command: 'peers' })).toMatchObject({ status: 'success' });

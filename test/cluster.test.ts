@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Daemon } from '../src/daemon.js';
 import { networkTimeNow } from '../src/protocol/handshake.js';
 import { makeSeed } from './support/admin.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -27,7 +27,7 @@ describe('cluster', () => {
     const a = await startNode({ ip: A, extra: `[node_seed]\n${aKey.seed}\n[cluster_nodes]\n${bKey.n9} hub-b`, overlay: ['cluster_interval = 0.2'] });
     const b = await startNode({
       ip: `${NET}.101`,
-      extra: `[node_seed]\n${bKey.seed}\n[cluster_nodes]\n${aKey.n9} hub-a\n[ips_fixed]\n${A} 51235`,
+      extra: `[node_seed]\n${bKey.seed}\n[cluster_nodes]\n${aKey.n9} hub-a\n[ips_fixed]\n${A} ${PEER_PORT}`,
       overlay: ['cluster_interval = 0.2'],
     });
     await waitFor('connected', () => a.overlay.peers().length === 1 && b.overlay.peers().length === 1);
@@ -60,8 +60,8 @@ describe('cluster', () => {
     const bKey = makeSeed();
     const A = `${NET}.105`;
     const a = await startNode({ ip: A, extra: `[cluster_nodes]\n${bKey.n9} hub-b` });
-    const b = await startNode({ ip: `${NET}.106`, extra: `[node_seed]\n${bKey.seed}\n[ips_fixed]\n${A} 51235` });
-    const c = await startNode({ ip: `${NET}.107`, extra: `[ips_fixed]\n${A} 51235` });
+    const b = await startNode({ ip: `${NET}.106`, extra: `[node_seed]\n${bKey.seed}\n[ips_fixed]\n${A} ${PEER_PORT}` });
+    const c = await startNode({ ip: `${NET}.107`, extra: `[ips_fixed]\n${A} ${PEER_PORT}` });
     await waitFor('connected', () => a.overlay.peers().length === 2 && b.overlay.peers().length === 1 && c.overlay.peers().length === 1);
     const atA = (d: Daemon) => a.overlay.peers().find((p) => p.info.n9 === d.identity.n9)!;
     const chargeB = vi.spyOn(atA(b), 'charge');

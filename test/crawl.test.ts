@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildServerInfo, crawlEntry, LOAD_BASE, portsJson, unlInfo, type OverlayServerFacts } from '../src/overlay/crawl.js';
 import type { Peer } from '../src/peer/peer.js';
 import { NodeEvent, NodeStatus } from '../src/protocol/messages.js';
-import { adminStanzas, rpc } from './support/admin.js';
-import { crawlOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { adminStanzas, rpc, RPC_PORT, WS_PORT } from './support/admin.js';
+import { crawlOf, PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const HUB = '127.0.11.1';
 const EDGE = '127.0.11.2';
@@ -23,7 +23,7 @@ const FACTS: OverlayServerFacts = {
   server_state: 'connected',
   uptime: 42,
   peers: 3,
-  ports: [{ port: 51235, protocols: ['peer'], admin: [] }],
+  ports: [{ port: PEER_PORT, protocols: ['peer'], admin: [] }],
   peer_disconnects: 0,
   peer_disconnects_resources: 0,
 };
@@ -31,7 +31,7 @@ const ENV = { now: new Date(Date.UTC(2026, 11, 2, 8, 16, 27, 128)), hostid: 'vm'
 
 function fakePeer(version: string): Peer {
   return {
-    info: { crawl: 'public', publicKey: Buffer.alloc(33, 2), direction: 'out', version, remoteIp: '203.0.113.5', listeningPort: 51235 },
+    info: { crawl: 'public', publicKey: Buffer.alloc(33, 2), direction: 'out', version, remoteIp: '203.0.113.5', listeningPort: PEER_PORT },
     uptimeSeconds: 9,
     completeLedgers: undefined,
   } as unknown as Peer;
@@ -39,7 +39,7 @@ function fakePeer(version: string): Peer {
 
 describe('crawl entries', () => {
   it('carry `version` only when the peer sent one (getOverlayInfo)', () => {
-    expect(crawlEntry(fakePeer(''), 'hide')).toEqual({ public_key: Buffer.alloc(33, 2).toString('base64'), type: 'out', uptime: 9, ip: '203.0.113.5', port: 51235 });
+    expect(crawlEntry(fakePeer(''), 'hide')).toEqual({ public_key: Buffer.alloc(33, 2).toString('base64'), type: 'out', uptime: 9, ip: '203.0.113.5', port: PEER_PORT });
     expect(crawlEntry(fakePeer('rippled-2.3.0'), 'hide')?.version).toBe('rippled-2.3.0');
   });
 });
@@ -68,7 +68,7 @@ describe('buildServerInfo', () => {
       peer_disconnects: '0',
       peer_disconnects_resources: '0',
       peers: 3,
-      ports: [{ port: '51235', protocol: ['peer'] }],
+      ports: [{ port: `${PEER_PORT}`, protocol: ['peer'] }],
       pubkey_node: FACTS.pubkey_node,
       server_state: 'connected',
       time: '2026-Dec-02 08:16:27.128000 UTC',
@@ -80,7 +80,7 @@ describe('buildServerInfo', () => {
   it('admin view: hostid, human load factor, validator_list and pubkey_validator; never network_ledger', () => {
     const node: OverlayServerFacts = {
       ...FACTS,
-      ports: [{ port: 51235, protocols: ['peer'], admin: [] }, { port: 5005, protocols: ['http'], admin: ['127.0.0.1/32'] }],
+      ports: [{ port: PEER_PORT, protocols: ['peer'], admin: [] }, { port: RPC_PORT, protocols: ['http'], admin: ['127.0.0.1/32'] }],
       peer_disconnects: 4,
       peer_disconnects_resources: 1,
     };
@@ -96,8 +96,8 @@ describe('buildServerInfo', () => {
       peer_disconnects_resources: '1',
       peers: 3,
       ports: [
-        { port: '51235', protocol: ['peer'] },
-        { port: '5005', protocol: ['http'] },
+        { port: `${PEER_PORT}`, protocol: ['peer'] },
+        { port: `${RPC_PORT}`, protocol: ['http'] },
       ],
       pubkey_node: FACTS.pubkey_node,
       pubkey_validator: 'none',
@@ -108,19 +108,19 @@ describe('buildServerInfo', () => {
       validator_list: { count: 0, expiration: 'unknown', status: 'unknown' },
     });
     // The crawl view of the same node leaves the admin port out.
-    expect(buildServerInfo(node, 'crawl', ENV).ports).toEqual([{ port: '51235', protocol: ['peer'] }]);
+    expect(buildServerInfo(node, 'crawl', ENV).ports).toEqual([{ port: `${PEER_PORT}`, protocol: ['peer'] }]);
   });
 
   it('ports: known protocols only, in rippled’s order; a port with no protocol left is dropped', () => {
     const ports = [
-      { port: 6006, protocols: ['wss', 'http', 'ws'], admin: [] },
+      { port: WS_PORT, protocols: ['wss', 'http', 'ws'], admin: [] },
       { port: 50051, protocols: ['grpc'], admin: [] },
-      { port: 5005, protocols: ['https'], admin: ['::1/128'] },
+      { port: RPC_PORT, protocols: ['https'], admin: ['::1/128'] },
     ];
-    expect(portsJson(ports, false)).toEqual([{ port: '6006', protocol: ['http', 'ws', 'wss'] }]);
+    expect(portsJson(ports, false)).toEqual([{ port: `${WS_PORT}`, protocol: ['http', 'ws', 'wss'] }]);
     expect(portsJson(ports, true)).toEqual([
-      { port: '6006', protocol: ['http', 'ws', 'wss'] },
-      { port: '5005', protocol: ['https'] },
+      { port: `${WS_PORT}`, protocol: ['http', 'ws', 'wss'] },
+      { port: `${RPC_PORT}`, protocol: ['https'] },
     ]);
   });
 });
@@ -128,8 +128,8 @@ describe('buildServerInfo', () => {
 describe('GET /crawl on real nodes', () => {
   it('server is the non-admin server_info of the admin command’s builder; unl has rippled’s shape', async () => {
     const common = '[network_id]\n21338\n\n[server_domain]\nexample.com\n';
-    const hub = await startNode({ ip: HUB, extra: `${adminStanzas({ ip: HUB, rpcPort: 5005, wsPort: 6006 })}\n${common}` });
-    const edge = await startNode({ ip: EDGE, extra: `[network_id]\n21338\n\n[ips_fixed]\n${HUB} 51235` });
+    const hub = await startNode({ ip: HUB, extra: `${adminStanzas({ ip: HUB, rpcPort: RPC_PORT, wsPort: WS_PORT })}\n${common}` });
+    const edge = await startNode({ ip: EDGE, extra: `[network_id]\n21338\n\n[ips_fixed]\n${HUB} ${PEER_PORT}` });
     await waitFor('the edge to connect', () => hub.overlay.peers().length === 1 && edge.overlay.peers().length === 1);
 
     edge.overlay.peers()[0]!.send('STATUS_CHANGE', {
@@ -180,12 +180,12 @@ describe('GET /crawl on real nodes', () => {
     });
     expect(server.time).toMatch(/^\d{4}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6} UTC$/);
     // The admin ports have an admin = list: a crawler sees the peer port only.
-    expect(server.ports).toEqual([{ port: '51235', protocol: ['peer'] }]);
+    expect(server.ports).toEqual([{ port: `${PEER_PORT}`, protocol: ['peer'] }]);
     expect(crawl.unl).toEqual(unlInfo());
     expect(crawl.overlay.active[0]).toMatchObject({ version: 'xrpl-overlay-0.1.0', complete_ledgers: '900-1000' });
 
     // The admin command: the same builder, admin view.
-    const info = (await rpc(HUB, 5005, 'server_info')).result.info;
+    const info = (await rpc(HUB, RPC_PORT, 'server_info')).result.info;
     expect(info).not.toHaveProperty('network_ledger');
     expect(info).toMatchObject({
       newest_peer_ledger: { seq: 1000, hash: 'AB'.repeat(32) },
@@ -195,9 +195,9 @@ describe('GET /crawl on real nodes', () => {
       hostid: expect.any(String),
     });
     expect(info.ports).toEqual([
-      { port: '51235', protocol: ['peer'] },
-      { port: '5005', protocol: ['http'] },
-      { port: '6006', protocol: ['ws'] },
+      { port: `${PEER_PORT}`, protocol: ['peer'] },
+      { port: `${RPC_PORT}`, protocol: ['http'] },
+      { port: `${WS_PORT}`, protocol: ['ws'] },
     ]);
 
     // A disconnect shows in both, from the same counter.
@@ -205,13 +205,13 @@ describe('GET /crawl on real nodes', () => {
     await waitFor('the hub to lose the edge', () => hub.overlay.peers().length === 0);
     const after = await crawlOf(hub);
     expect(after.server.peer_disconnects).toBe('1');
-    expect((await rpc(HUB, 5005, 'server_info')).result.info.peer_disconnects).toBe('1');
+    expect((await rpc(HUB, RPC_PORT, 'server_info')).result.info.peer_disconnects).toBe('1');
   });
 
   it('a node without admin ports lists its peer port and counts disconnects all the same', async () => {
     const other = await startNode({ ip: OTHER });
     const crawl = await crawlOf(other);
-    expect(crawl.server.ports).toEqual([{ port: '51235', protocol: ['peer'] }]);
+    expect(crawl.server.ports).toEqual([{ port: `${PEER_PORT}`, protocol: ['peer'] }]);
     expect(crawl.server).toMatchObject({ peer_disconnects: '0', peer_disconnects_resources: '0', server_state: 'disconnected' });
     expect(crawl.server).not.toHaveProperty('network_ledger');
     expect(crawl.server).not.toHaveProperty('hostid');

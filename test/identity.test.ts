@@ -410,9 +410,16 @@ function handshake(
 }
 
 describe('self-signed certificate', () => {
-  const started = performance.now();
+  // CPU time of this process, not wall time: what the bound below is about is the work a certificate
+  // costs; wall time also counts the time other processes hold the cores (a second copy of the suite
+  // beside this one made it pass 1 s).
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / 1000;
+  };
+  const started = process.cpuUsage();
   const material = makeSelfSignedCertificate();
-  const elapsedMs = performance.now() - started;
+  const elapsedMs = cpuMs(started);
   const created = Date.now();
   const x509 = new X509Certificate(material.cert);
   const parsed = forge.pki.certificateFromPem(material.cert);
@@ -420,11 +427,11 @@ describe('self-signed certificate', () => {
   it('is made well under a second', () => {
     const times = [elapsedMs];
     for (let i = 0; i < 3; i++) {
-      const t = performance.now();
+      const t = process.cpuUsage();
       makeSelfSignedCertificate();
-      times.push(performance.now() - t);
+      times.push(cpuMs(t));
     }
-    console.log(`certificate generation ms: ${times.map((t) => t.toFixed(0)).join(', ')}`);
+    console.log(`certificate generation CPU ms: ${times.map((t) => t.toFixed(0)).join(', ')}`);
     expect(Math.max(...times)).toBeLessThan(1000);
   });
 

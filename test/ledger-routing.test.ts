@@ -16,7 +16,7 @@ import { NO_FEATURES } from '../src/protocol/handshake.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import { NodeEvent, type TMGetLedger, type TMLedgerData, toNumber } from '../src/protocol/messages.js';
 import { type IndieServer, listenIndependent } from './support/independent-peer.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { frameVectors, payloadOf } from './support/vectors.js';
 
 const NET = '127.0.108';
@@ -62,7 +62,7 @@ class TestPeer {
 
   static async dial(hub: string, from: string): Promise<TestPeer> {
     const local: LocalNode = { identity: NodeIdentity.generate(), tls, userAgent: 'ledger-test-peer', crawlPublic: false, features: NO_FEATURES, instanceCookie: 9n };
-    const est = await dialPeer({ host: hub, port: 51235, localAddress: from, local });
+    const est = await dialPeer({ host: hub, port: PEER_PORT, localAddress: from, local });
     const peer = new Peer(est.info, est.socket, est.rest, { pingIntervalMs: 60_000 });
     open.push(peer);
     const tp = new TestPeer(peer);
@@ -258,7 +258,7 @@ describe('routing TMGetLedger (PeerImp::getLedger, getPeerWithLedger)', () => {
     const A = `${NET}.41`;
     const B = `${NET}.42`;
     const a = await startNode({ ip: A });
-    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} 51235` });
+    const b = await startNode({ ip: B, extra: `[ips_fixed]\n${A} ${PEER_PORT}` });
     await waitFor('A and B connected', () => a.overlay.peers().length === 1 && b.overlay.peers().length === 1);
     const y = await TestPeer.dial(A, `${NET}.43`);
     const x = await TestPeer.dial(B, `${NET}.44`);
@@ -392,9 +392,9 @@ describe('[overlay] max_unknown_time and max_diverged_time (PeerImp::onTimer)', 
   it('drops an outbound peer unknown or diverged past its limit as "Not useful", and keeps converged and inbound ones', async () => {
     const H = `${NET}.81`;
     // Peers the hub dials, written without our code; they answer pings and send only what we tell them.
-    const servers = await Promise.all([`${NET}.82`, `${NET}.83`, `${NET}.84`].map((host) => listenIndependent({ host, port: 51235 })));
+    const servers = await Promise.all([`${NET}.82`, `${NET}.83`, `${NET}.84`].map((host) => listenIndependent({ host, port: PEER_PORT })));
     try {
-      const hub = await startNode({ ip: H, extra: `[ips_fixed]\n${servers.map((x) => `${x.host} 51235`).join('\n')}` });
+      const hub = await startNode({ ip: H, extra: `[ips_fixed]\n${servers.map((x) => `${x.host} ${PEER_PORT}`).join('\n')}` });
       const inbound = await TestPeer.dial(H, `${NET}.85`);
       await waitFor('hub dialled its three fixed peers', () => hub.overlay.peers().filter((p) => p.info.direction === 'out').length === 3 && servers.every((x) => x.accepted.length === 1));
       const [good, silent, far] = servers as [IndieServer, IndieServer, IndieServer];

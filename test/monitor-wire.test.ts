@@ -17,7 +17,7 @@ import { runCommand } from '../src/admin/handlers.js';
 import { formatMonitor, watchValidators } from '../src/admin/monitor-watch.js';
 import { PassThrough } from 'node:stream';
 import type { Peer } from '../src/peer/peer.js';
-import { FAST_OVERLAY, FAST_PEERFINDER, httpsGet, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { FAST_OVERLAY, FAST_PEERFINDER, httpsGet, PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { LedgerChain, netNow, sha512Half, TestKey, TestValidator } from './support/validators.js';
 
 const NET = '127.0.113';
@@ -42,15 +42,15 @@ describe('validator monitor on the wire', () => {
     const printed: string[] = [];
     // The README example, run as written, with this test's addresses.
     node = await printValidatedLedgers(
-      { peerPort: { ip: `${NET}.1`, port: 51235 }, dataDir, validators: keys, overlay: kv(FAST_OVERLAY), peerfinder: kv(FAST_PEERFINDER), extraConfig: ADMIN },
+      { peerPort: { ip: `${NET}.1`, port: PEER_PORT }, dataDir, validators: keys, overlay: kv(FAST_OVERLAY), peerfinder: kv(FAST_PEERFINDER), extraConfig: ADMIN },
       (line) => printed.push(line),
     );
     const lib: { validation: number; manifest: number; amendment: string[] } = { validation: 0, manifest: 0, amendment: [] };
     node.on('validation', () => lib.validation++);
     node.on('manifest', () => lib.manifest++);
     node.on('amendmentMajority', (a) => lib.amendment.push(`${a.amendment}:${a.majority}`));
-    const relay = await startNode({ ip: `${NET}.3`, extra: `[validators]\n${keys.join('\n')}\n[ips_fixed]\n${NET}.1 51235` });
-    const sender = await startNode({ ip: `${NET}.2`, extra: `[peer_private]\n1\n[ips_fixed]\n${NET}.1 51235` });
+    const relay = await startNode({ ip: `${NET}.3`, extra: `[validators]\n${keys.join('\n')}\n[ips_fixed]\n${NET}.1 ${PEER_PORT}` });
+    const sender = await startNode({ ip: `${NET}.2`, extra: `[peer_private]\n1\n[ips_fixed]\n${NET}.1 ${PEER_PORT}` });
     const m = node.internals!;
     await waitFor('sender and relay connected to M', () => m.overlay.peers().length === 2 && sender.overlay.peers().length === 1);
     const toM: Peer = sender.overlay.peers()[0]!;
@@ -135,7 +135,7 @@ describe('validator monitor on the wire', () => {
     expect(metrics).toContain('xrpl_overlay_validated_ledger_seq 266');
 
     // /health: the validated ledger is fresh, so it is not among the metrics out of range.
-    const health = await httpsGet(`${NET}.1`, 51235, '/health');
+    const health = await httpsGet(`${NET}.1`, PEER_PORT, '/health');
     expect(JSON.parse(health.body).info.validated_ledger).toBeUndefined();
 
     // validators --watch, one redraw, against M's admin port.
@@ -160,7 +160,7 @@ describe('validator monitor on the wire', () => {
     // The history survives a restart of the node.
     expect(m.dataDir).toBe(dataDir);
     await node.stop();
-    node = new OverlayNode({ peerPort: { ip: `${NET}.1`, port: 51235 }, dataDir, overlay: kv(FAST_OVERLAY) });
+    node = new OverlayNode({ peerPort: { ip: `${NET}.1`, port: PEER_PORT }, dataDir, overlay: kv(FAST_OVERLAY) });
     const saved = JSON.parse(readFileSync(`${dataDir}/validator-monitor.json`, 'utf8'));
     expect(saved.validated.seq).toBe(266);
     await node.start();

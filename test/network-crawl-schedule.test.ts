@@ -12,8 +12,8 @@ import { NetworkGraph } from '../src/crawler/graph.js';
 import { ScheduledNetworkCrawl } from '../src/crawler/schedule.js';
 import type { NetworkDocument } from '../src/crawler/summary.js';
 import { silentLogger } from '../src/logger.js';
-import { adminStanzas, httpRequest } from './support/admin.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { adminStanzas, httpRequest, RPC_PORT } from './support/admin.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const HUB = '127.0.116.50';
 const EDGE = '127.0.116.51';
@@ -68,8 +68,8 @@ describe('[crawl_network] stanza', () => {
 describe('a node that maps the network on a schedule', () => {
   it('answers 404 until its first crawl has finished', async () => {
     const idle = '127.0.116.53';
-    await startNode({ ip: idle, extra: [adminStanzas({ ip: idle, rpcPort: 5005, admin: idle }), '[crawl_network]', 'start_delay = 3600'].join('\n') });
-    const r = await httpRequest({ host: idle, port: 5005, method: 'GET', path: '/network', localAddress: idle });
+    await startNode({ ip: idle, extra: [adminStanzas({ ip: idle, rpcPort: RPC_PORT, admin: idle }), '[crawl_network]', 'start_delay = 3600'].join('\n') });
+    const r = await httpRequest({ host: idle, port: RPC_PORT, method: 'GET', path: '/network', localAddress: idle });
     expect(r.status).toBe(404);
     expect(r.body).toMatch(/^No network map yet/);
   }, 30_000);
@@ -77,14 +77,14 @@ describe('a node that maps the network on a schedule', () => {
   it('crawls from its own /crawl after start_delay and serves the map to admins only', async () => {
     const hub = await startNode({
       ip: HUB,
-      extra: [adminStanzas({ ip: HUB, rpcPort: 5005, admin: HUB }), '[crawl_network]', 'start_delay = 0.2', 'interval = 3600', 'timeout = 3', 'out = map'].join('\n'),
+      extra: [adminStanzas({ ip: HUB, rpcPort: RPC_PORT, admin: HUB }), '[crawl_network]', 'start_delay = 0.2', 'interval = 3600', 'timeout = 3', 'out = map'].join('\n'),
     });
-    const get = (path: string, localAddress = HUB) => httpRequest({ host: HUB, port: 5005, method: 'GET', path, localAddress });
+    const get = (path: string, localAddress = HUB) => httpRequest({ host: HUB, port: RPC_PORT, method: 'GET', path, localAddress });
     // The first crawl is due 0.2 s after start: wait for it (generous for a loaded machine).
     await waitFor('the first scheduled crawl', () => hub.networkCrawl?.last, 20_000, 50);
     expect(hub.networkCrawl!.last!.nodes.map((n) => n.id)).toEqual([hub.identity.n9]);
 
-    await startNode({ ip: EDGE, extra: `[ips_fixed]\n${HUB} 51235` });
+    await startNode({ ip: EDGE, extra: `[ips_fixed]\n${HUB} ${PEER_PORT}` });
     await waitFor('the edge peer', () => hub.overlay.peers().length === 1, 20_000);
     const doc = await hub.networkCrawl!.runNow();
     expect(doc!.summary).toMatchObject({ nodes: 2, reachable: 1, edges: 1 });
@@ -121,7 +121,7 @@ describe('the schedule, with injected timers', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-sched-'));
     const s = new ScheduledNetworkCrawl({
       intervalMs: 3_600_000, startDelayMs: 60_000, depth: 1, concurrency: 1, timeoutMs: 1000, maxNodes: 10, maxAnswerBytes: 1 << 20, outDir,
-      seeds: () => [{ host: '10.0.0.1', port: 51235 }], log: silentLogger(), timers,
+      seeds: () => [{ host: '10.0.0.1', port: PEER_PORT }], log: silentLogger(), timers,
       crawl: async (_seeds, opts) => {
         crawls++;
         if (crawls === 2) {

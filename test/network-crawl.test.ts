@@ -17,12 +17,14 @@ import type { Daemon } from '../src/daemon.js';
 import { USER_AGENT } from '../src/version.js';
 import { runCli } from './support/admin.js';
 import { type Host, randomNodeKey, startBlackhole, startCrawlStandIn } from './support/crawl-standins.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const NET = '127.0.116';
 const PUBLIC = Array.from({ length: 12 }, (_, i) => i + 1);
 const PRIVATE = [13, 14, 15];
-const PORT = 51235;
+// This file's free peer port, chosen at run time (so a second copy of the suite does not collide), and
+// so named explicitly in seeds: that a seed without a port means 51235 is checked in crawler.test.ts (parseSeed).
+const PORT = PEER_PORT;
 const ip = (i: number) => `${NET}.${i}`;
 /** Who dials whom: a ring 1→2→…→12→1 (so every public node is dialled, and listed with its port), chords, and private nodes behind public ones. */
 const LINKS: [number, number][] = [
@@ -107,7 +109,7 @@ describe('xrpl-overlay crawl over a local network', () => {
     const before = liveLinks();
     const timeoutS = 3;
     const started = Date.now();
-    const run = await runCli(['crawl', `${ip(32)}:${s2.port}`, `${ip(40)}:${blackhole.port}`, `${ip(7)}`, '--timeout', String(timeoutS), '--concurrency', '4', '--out', out], { timeoutMs: 60_000 });
+    const run = await runCli(['crawl', `${ip(32)}:${s2.port}`, `${ip(40)}:${blackhole.port}`, `${ip(7)}:${PORT}`, '--timeout', String(timeoutS), '--concurrency', '4', '--out', out], { timeoutMs: 60_000 });
     const tookMs = Date.now() - started;
     expect(run.err).toBe(''); // no progress line into a pipe
     expect(run.code).toBe(0);
@@ -219,7 +221,7 @@ describe('xrpl-overlay crawl over a local network', () => {
 
   it('shows a progress line on a terminal', async () => {
     // script(1) gives the CLI a pseudo-terminal; its stderr then carries the progress line.
-    const cmd = `${process.execPath} --import tsx src/cli.ts crawl ${ip(1)} --depth 0 --out ${join(dir, 'tty')}`;
+    const cmd = `${process.execPath} --import tsx src/cli.ts crawl ${ip(1)}:${PORT} --depth 0 --out ${join(dir, 'tty')}`;
     const text = await new Promise<string>((resolve, reject) =>
       execFile('script', ['-qfec', cmd, '/dev/null'], { timeout: 30_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
     );

@@ -11,8 +11,8 @@ import { Client } from 'xrpl';
 import { parseConfig } from '../src/config/config.js';
 import { type Daemon, startDaemon } from '../src/daemon.js';
 import { makeLogger } from '../src/logger.js';
-import { adminStanzas, rpc } from './support/admin.js';
-import { nodeConfigText, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { adminStanzas, rpc, RPC_PORT, WS_PORT } from './support/admin.js';
+import { nodeConfigText, PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const NODE = '127.0.111.130';
 const PEER = '127.0.111.131';
@@ -32,8 +32,8 @@ let node: Daemon;
 let peer: Daemon;
 
 beforeAll(async () => {
-  node = await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: 5005, wsPort: 6006, admin: ADMIN }) });
-  peer = await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} 51235` });
+  node = await startNode({ ip: NODE, extra: adminStanzas({ ip: NODE, rpcPort: RPC_PORT, wsPort: WS_PORT, admin: ADMIN }) });
+  peer = await startNode({ ip: PEER, extra: `[ips_fixed]\n${NODE} ${PEER_PORT}` });
   await waitFor('the peer', () => node.overlay.peers().length === 1);
 });
 
@@ -44,7 +44,7 @@ afterAll(async () => {
 
 describe('xrpl.js as a client of the admin WebSocket', () => {
   it('connects, pings, and reads server_info and peers', async () => {
-    const client = new Client(`ws://${NODE}:6006`, { connectionTimeout: 10_000 });
+    const client = new Client(`ws://${NODE}:${WS_PORT}`, { connectionTimeout: 10_000 });
     await client.connect();
     try {
       expect(client.isConnected()).toBe(true);
@@ -73,7 +73,7 @@ describe('xrpl.js as a client of the admin WebSocket', () => {
   });
 
   it('an unknown command is a RippledError with rippled\'s token, not a dropped connection', async () => {
-    const client = new Client(`ws://${NODE}:6006`, { connectionTimeout: 10_000 });
+    const client = new Client(`ws://${NODE}:${WS_PORT}`, { connectionTimeout: 10_000 });
     await client.connect();
     try {
       await expect(client.request({ command: 'account_info', account: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh' })).rejects.toMatchObject({
@@ -90,11 +90,11 @@ describe('xrpl.js as a client of the admin WebSocket', () => {
 
 describe("rippled's connection-check commands over JSON-RPC", () => {
   it('ping answers the role (no `unlimited` outside WebSocket, as in rippled)', async () => {
-    expect((await rpc(NODE, 5005, 'ping')).result).toEqual({ role: 'admin', status: 'success' });
+    expect((await rpc(NODE, RPC_PORT, 'ping')).result).toEqual({ role: 'admin', status: 'success' });
   });
 
   it('server_state is server_info in machine form', async () => {
-    const { result } = await rpc(NODE, 5005, 'server_state');
+    const { result } = await rpc(NODE, RPC_PORT, 'server_state');
     expect(result.status).toBe('success');
     const s = result.state;
     expect(s.pubkey_node).toBe(node.identity.n9);
@@ -107,19 +107,19 @@ describe("rippled's connection-check commands over JSON-RPC", () => {
     expect(s.validator_list).toBeUndefined();
     // An admin sees every port, admin ports included.
     expect(s.ports).toEqual([
-      { port: '51235', protocol: ['peer'] },
-      { port: '5005', protocol: ['http'] },
-      { port: '6006', protocol: ['ws'] },
+      { port: `${PEER_PORT}`, protocol: ['peer'] },
+      { port: `${RPC_PORT}`, protocol: ['http'] },
+      { port: `${WS_PORT}`, protocol: ['ws'] },
     ]);
   });
 
   it('version: semantic-version strings for API 1, numbers for later versions', async () => {
-    expect((await rpc(NODE, 5005, 'version')).result.version).toEqual({ first: '1.0.0', good: '1.0.0', last: '1.0.0' });
-    expect((await rpc(NODE, 5005, 'version', { api_version: 2 })).result.version).toEqual({ first: 1, last: 3 });
+    expect((await rpc(NODE, RPC_PORT, 'version')).result.version).toEqual({ first: '1.0.0', good: '1.0.0', last: '1.0.0' });
+    expect((await rpc(NODE, RPC_PORT, 'version', { api_version: 2 })).result.version).toEqual({ first: 1, last: 3 });
   });
 
   it('log_level with a bad severity names the levels it takes', async () => {
-    const { result } = await rpc(NODE, 5005, 'log_level', { severity: 'loud' });
+    const { result } = await rpc(NODE, RPC_PORT, 'log_level', { severity: 'loud' });
     expect(result).toMatchObject({
       status: 'error',
       error: 'invalidParams',
@@ -130,19 +130,19 @@ describe("rippled's connection-check commands over JSON-RPC", () => {
 
   it('logrotate says so when the node has no log file', async () => {
     for (const name of ['logrotate', 'log_rotate']) {
-      expect((await rpc(NODE, 5005, name)).result).toEqual({ message: 'The log file could not be closed and reopened.', status: 'success' });
+      expect((await rpc(NODE, RPC_PORT, name)).result).toEqual({ message: 'The log file could not be closed and reopened.', status: 'success' });
     }
   });
 
   it('logrotate reopens [debug_logfile] after it was moved away', async () => {
     const logFile = join(dir, 'node.log');
-    const text = nodeConfigText({ ip: LOGGING, extra: adminStanzas({ ip: LOGGING, rpcPort: 5005, admin: ADMIN }) });
+    const text = nodeConfigText({ ip: LOGGING, extra: adminStanzas({ ip: LOGGING, rpcPort: RPC_PORT, admin: ADMIN }) });
     const log = makeLogger({ level: 'info', logFile, stdout: false });
     const daemon = await startDaemon({ config: parseConfig(text, 'logging.cfg'), dataDir: join(dir, 'logging'), log });
     try {
       await waitFor('the start line in the log file', () => readIfThere(logFile).includes('xrpl-overlay started'));
       renameSync(logFile, `${logFile}.1`);
-      expect((await rpc(LOGGING, 5005, 'logrotate')).result).toEqual({ message: 'The log file was closed and reopened.', status: 'success' });
+      expect((await rpc(LOGGING, RPC_PORT, 'logrotate')).result).toEqual({ message: 'The log file was closed and reopened.', status: 'success' });
       log.info('after rotation');
       await waitFor('a new log file', () => readIfThere(logFile).includes('after rotation'));
       expect(readFileSync(`${logFile}.1`, 'utf8')).not.toContain('after rotation');

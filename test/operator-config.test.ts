@@ -15,8 +15,8 @@ import { ConfigError, parseConfig } from '../src/config/config.js';
 import { type Daemon, startDaemon } from '../src/daemon.js';
 import { DATABASE_SUBDIR } from '../src/data-dir.js';
 import { NodeEvent, NodeStatus } from '../src/protocol/messages.js';
-import { adminStanzas, rpc, runCli } from './support/admin.js';
-import { httpsGet, nodeConfigText, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { adminStanzas, rpc, RPC_PORT, runCli } from './support/admin.js';
+import { httpsGet, nodeConfigText, PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-opconf-'));
 const daemons: Daemon[] = [];
@@ -49,9 +49,9 @@ describe('[rpc_startup]', () => {
   it('runs log_level at start, as rippled does', async () => {
     const { log } = capture('info');
     const ip = '127.0.111.140';
-    const d = await start(ip, `${adminStanzas({ ip, rpcPort: 5005, admin: '127.0.0.0/8' })}\n[rpc_startup]\n{ "command": "log_level", "severity": "warning" }`, log);
+    const d = await start(ip, `${adminStanzas({ ip, rpcPort: RPC_PORT, admin: '127.0.0.0/8' })}\n[rpc_startup]\n{ "command": "log_level", "severity": "warning" }`, log);
     expect(log.level).toBe('warn');
-    expect((await rpc(ip, 5005, 'log_level')).result.levels).toEqual({ base: 'Warning' });
+    expect((await rpc(ip, RPC_PORT, 'log_level')).result.levels).toEqual({ base: 'Warning' });
     await d.stop();
   });
 
@@ -79,7 +79,7 @@ describe('what the config holds that does nothing', () => {
   it('an unknown key in a known stanza is a warning with file:line; rippled stanzas are listed once at info', async () => {
     const ip = '127.0.111.142';
     const text = [
-      '[port_peer]', `ip = ${ip}`, 'port = 51235', 'protocol = peer', 'protocl = peer', 'user = alice', '',
+      '[port_peer]', `ip = ${ip}`, `port = ${PEER_PORT}`, 'protocol = peer', 'protocl = peer', 'user = alice', '',
       '[node_db]', 'type = NuDB', '', '[ledger_history]', '256', '', '[crawl]', 'overlay = 1', 'privat_peers = hide',
     ].join('\n');
     const config = parseConfig(text, 'op.cfg');
@@ -107,21 +107,21 @@ describe('ports and data directory', () => {
     const ip = '127.0.111.143';
     const { log } = capture();
     await start(ip, '', log);
-    await expect(start(ip, '', log, join(dir, 'second'))).rejects.toThrow('[port_peer] 127.0.111.143:51235: address already in use');
+    await expect(start(ip, '', log, join(dir, 'second'))).rejects.toThrow(`[port_peer] 127.0.111.143:${PEER_PORT}: address already in use`);
     const file = join(dir, 'taken.cfg');
     writeFileSync(file, nodeConfigText({ ip, extra: `[database_path]\n${join(dir, 'taken')}` }));
     const cli = await runCli(['--conf', file]);
     expect(cli.code).toBe(1);
-    expect(cli.err).toBe('xrpl-overlay: [port_peer] 127.0.111.143:51235: address already in use\n');
+    expect(cli.err).toBe(`xrpl-overlay: [port_peer] 127.0.111.143:${PEER_PORT}: address already in use\n`);
   });
 
   it('a taken admin port names its stanza, and the peer port is closed again', async () => {
     const ip = '127.0.111.144';
     const blocker = net.createServer();
-    await new Promise<void>((r) => blocker.listen(5005, ip, () => r()));
+    await new Promise<void>((r) => blocker.listen(RPC_PORT, ip, () => r()));
     try {
       const { log } = capture();
-      await expect(start(ip, adminStanzas({ ip, rpcPort: 5005 }), log)).rejects.toThrow('[port_rpc_admin_local] 127.0.111.144:5005: address already in use');
+      await expect(start(ip, adminStanzas({ ip, rpcPort: RPC_PORT }), log)).rejects.toThrow(`[port_rpc_admin_local] 127.0.111.144:${RPC_PORT}: address already in use`);
       await start(ip, '', log); // 51235 is free again
     } finally {
       blocker.close();
@@ -166,7 +166,7 @@ describe('logs', () => {
     const a = capture('info');
     const b = capture('info');
     const hub = await start('127.0.111.147', '', a.log);
-    await start('127.0.111.148', '[ips_fixed]\n127.0.111.147 51235', b.log);
+    await start('127.0.111.148', `[ips_fixed]\n127.0.111.147 ${PEER_PORT}`, b.log);
     await waitFor('both sides connected', () => a.lines.some((l) => l.msg === 'peer connected') && b.lines.some((l) => l.msg === 'peer connected'));
     for (const side of [a, b]) {
       const about = side.lines.filter((l) => l.level === 30 && /peer|outbound|inbound/.test(String(l.msg)) && l.msg !== 'peer port listening');
@@ -192,9 +192,9 @@ describe('/health for a relay', () => {
     const { log } = capture();
     const r = await start(relay, '', log, undefined);
     // rippled's default: fewer than 8 peers is a warning.
-    const lone = await startNode({ ip: '127.0.111.150', extra: `[ips_fixed]\n${relay} 51235` });
+    const lone = await startNode({ ip: '127.0.111.150', extra: `[ips_fixed]\n${relay} ${PEER_PORT}` });
     await waitFor('the peer', () => r.overlay.peers().length === 1);
-    const before = await httpsGet(relay, 51235, '/health');
+    const before = await httpsGet(relay, PEER_PORT, '/health');
     expect(before.status).toBe(503);
     expect(JSON.parse(before.body).info).toEqual({ peers: 1, validated_ledger: -1 });
     await r.stop();
@@ -202,7 +202,7 @@ describe('/health for a relay', () => {
 
     // A relay meant to have one peer, whose peer reports the ledgers it accepts.
     const small = await start(relay, '[overlay]\nhealth_min_peers = 1', log, join(dir, 'small'));
-    const feeder = await startNode({ ip: '127.0.111.151', extra: `[ips_fixed]\n${relay} 51235` });
+    const feeder = await startNode({ ip: '127.0.111.151', extra: `[ips_fixed]\n${relay} ${PEER_PORT}` });
     await waitFor('the peer', () => small.overlay.peers().length === 1 && feeder.overlay.peers().length === 1);
     feeder.overlay.peers()[0]!.send('STATUS_CHANGE', {
       newStatus: NodeStatus.MONITORING,
@@ -213,7 +213,7 @@ describe('/health for a relay', () => {
       networkTime: 800_000_000,
     });
     await waitFor('the ledger', () => small.overlay.ledgerAgeSeconds() !== undefined);
-    const healthy = await httpsGet(relay, 51235, '/health');
+    const healthy = await httpsGet(relay, PEER_PORT, '/health');
     expect(healthy.status).toBe(200);
     expect(JSON.parse(healthy.body)).toEqual({ info: {} });
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OverlayNode, type TransactionEvent, type ValidatorListEvent } from 'xrpl-overlay';
 import { decodeMessage } from '../src/protocol/codec.js';
-import { FAST_OVERLAY, FAST_PEERFINDER, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { FAST_OVERLAY, FAST_PEERFINDER, PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { netNow, TestKey, TestPublisher, TestValidator } from './support/validators.js';
 import { frameVectors, payloadOf } from './support/vectors.js';
 
@@ -27,7 +27,7 @@ describe('OverlayNode', () => {
   it('emits typed, decoded events for peers, transactions, proposals, manifests and list updates; its iterators end at stop', async () => {
     const pub = new TestPublisher();
     const vals = [new TestValidator(TestKey.random()), new TestValidator(TestKey.random()), new TestValidator(TestKey.random())];
-    node = new OverlayNode({ peerPort: { ip: `${NET}.20`, port: 51235 }, dataDir, validators: [vals[0]!.master.n9], validatorListKeys: [pub.keyHex], overlay: kv(FAST_OVERLAY), peerfinder: kv(FAST_PEERFINDER) });
+    node = new OverlayNode({ peerPort: { ip: `${NET}.20`, port: PEER_PORT }, dataDir, validators: [vals[0]!.master.n9], validatorListKeys: [pub.keyHex], overlay: kv(FAST_OVERLAY), peerfinder: kv(FAST_PEERFINDER) });
     const lists: ValidatorListEvent[] = [];
     node.on('validatorListUpdated', (e) => lists.push(e));
     const connected: string[] = [];
@@ -44,7 +44,7 @@ describe('OverlayNode', () => {
       return 'ended';
     })();
 
-    const sender = await startNode({ ip: `${NET}.21`, extra: `[peer_private]\n1\n[ips_fixed]\n${NET}.20 51235` });
+    const sender = await startNode({ ip: `${NET}.21`, extra: `[peer_private]\n1\n[ips_fixed]\n${NET}.20 ${PEER_PORT}` });
     await waitFor('S connected, on both sides', () => connected.length === 1 && sender.overlay.peers().length === 1);
     expect(connected).toEqual([`${sender.identity.n9} in`]);
     const toN = sender.overlay.peers()[0]!;
@@ -124,12 +124,12 @@ describe('the package entry', () => {
 describe('OverlayNode options', () => {
   it('are read by the config parser: a bad value is a ConfigError naming the stanza, before anything opens', async () => {
     const { ConfigError } = await import('xrpl-overlay');
-    const n = new OverlayNode({ peerPort: { ip: `${NET}.30`, port: 51235 }, networkId: 'nowhere', dataDir });
+    const n = new OverlayNode({ peerPort: { ip: `${NET}.30`, port: PEER_PORT }, networkId: 'nowhere', dataDir });
     const err = await n.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/^OverlayNodeOptions:\d+: \[network_id\]/);
     expect(n.address).toBeUndefined();
-    const m = new OverlayNode({ peerPort: { ip: `${NET}.30`, port: 51235 }, validatorMonitor: { settle_time: 0 }, dataDir });
+    const m = new OverlayNode({ peerPort: { ip: `${NET}.30`, port: PEER_PORT }, validatorMonitor: { settle_time: 0 }, dataDir });
     expect(String(await m.start().catch((e: unknown) => e))).toContain('[validator_monitor]: settle_time: expected a number of seconds from 0.1 to 3600');
   });
 });

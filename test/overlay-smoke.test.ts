@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { crawlOf, portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { crawlOf, portOf, PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 afterEach(stopAllNodes);
 
@@ -20,7 +20,7 @@ describe('two nodes over real TLS', () => {
     const crawlA = await crawlOf(a);
     expect(crawlA.version).toBe(2);
     expect(crawlA.overlay.active).toHaveLength(1);
-    expect(crawlA.overlay.active[0]).toMatchObject({ type: 'in', ip: '127.0.0.12', port: 51235, public_key: b.identity.publicKey.toString('base64') });
+    expect(crawlA.overlay.active[0]).toMatchObject({ type: 'in', ip: '127.0.0.12', port: PEER_PORT, public_key: b.identity.publicKey.toString('base64') });
     expect(crawlA.overlay.active[0].port).not.toBe(pa!.info.remotePort);
     const crawlB = await crawlOf(b);
     expect(crawlB.overlay.active[0]).toMatchObject({ type: 'out', ip: '127.0.0.11', port: portOf(a) });

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from './support/nodes.js';
+import { PEER_PORT, RPC_PORT, waitFor, WS_PORT } from './support/nodes.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -74,7 +74,12 @@ describe('npm install -g of the tarball', () => {
   });
 
   it('runs the daemon with the shipped config/hub.cfg, from any directory, ignores SIGHUP and stops on SIGTERM', async () => {
-    const hub = readFileSync(join(installed, 'config', 'hub.cfg'), 'utf8').replaceAll('127.0.0.2', IP);
+    // Its ports moved too: to this run's free ports, so a second copy of the suite does not collide.
+    const hub = readFileSync(join(installed, 'config', 'hub.cfg'), 'utf8')
+      .replaceAll('127.0.0.2', IP)
+      .replace('port = 51235', `port = ${PEER_PORT}`)
+      .replace('port = 5005', `port = ${RPC_PORT}`)
+      .replace('port = 6006', `port = ${WS_PORT}`);
     expect(hub).toContain(`ip = ${IP}`);
     const cwd = mkdtempSync(join(work, 'run-'));
     writeFileSync(join(cwd, 'hub.cfg'), hub);
@@ -87,7 +92,7 @@ describe('npm install -g of the tarball', () => {
       // The codec loads proto/ripple.proto relative to its own file when the module loads: a daemon that
       // got this far found it inside the installed package.
       await waitFor('the installed daemon to start', () => out.includes('"msg":"xrpl-overlay started"'), 30_000);
-      expect(out).toContain(`"address":"${IP}:51235"`);
+      expect(out).toContain(`"address":"${IP}:${PEER_PORT}"`);
       // State in the xrpl-overlay/ folder of the config's [database_path] (.data/hub).
       expect(out).toContain(`"dataDir":"${join(cwd, '.data', 'hub', 'xrpl-overlay')}"`);
       // No reload (contrib/xrpl-overlay.service has no ExecReload): SIGHUP is logged, and the node goes on.

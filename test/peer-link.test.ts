@@ -9,7 +9,7 @@ import { dialPeer, type LocalNode } from '../src/connect/handshake-io.js';
 import { Peer } from '../src/peer/peer.js';
 import { describeClose, type PeerClose } from '../src/peer/reasons.js';
 import { NO_FEATURES } from '../src/protocol/handshake.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 afterEach(stopAllNodes);
 
@@ -31,7 +31,7 @@ describe.each(['TLSv1.2', 'TLSv1.3'] as const)('our dialler and our daemon over 
   it('handshake, negotiate, and ping both ways', async () => {
     const node = await startNode({ ip, extra: '[network_id]\n21338\n[compression]\n1' });
     const local = localNode();
-    const est = await dialPeer({ host: ip, port: 51235, local, tlsMaxVersion: version });
+    const est = await dialPeer({ host: ip, port: PEER_PORT, local, tlsMaxVersion: version });
     expect(est.socket.getProtocol()).toBe(version);
     expect(est.info.n9).toBe(node.identity.n9);
     expect(est.info.protocol).toEqual({ major: 2, minor: 2 });
@@ -54,7 +54,7 @@ describe.each(['TLSv1.2', 'TLSv1.3'] as const)('our dialler and our daemon over 
 describe('liveness', () => {
   it('drops a peer that does not answer its ping (Ping Timeout)', async () => {
     const node = await startNode({ ip: '127.0.10.53', overlay: ['ping_interval = 0.2'] });
-    const est = await dialPeer({ host: '127.0.10.53', port: 51235, local: localNode() });
+    const est = await dialPeer({ host: '127.0.10.53', port: PEER_PORT, local: localNode() });
     est.socket.resume(); // read and discard: never answer
     const [server] = await waitFor('the server side', () => node.overlay.peers().length === 1 && node.overlay.peers());
     const reason = await new Promise<PeerClose>((resolve) => server!.once('close', resolve));
@@ -66,21 +66,21 @@ describe('liveness', () => {
 
   it('ends a connection that sends an undecodable known message, and keeps serving', async () => {
     const node = await startNode({ ip: '127.0.10.54' });
-    const est = await dialPeer({ host: '127.0.10.54', port: 51235, local: localNode() });
+    const est = await dialPeer({ host: '127.0.10.54', port: PEER_PORT, local: localNode() });
     const [server] = await waitFor('the server side', () => node.overlay.peers().length === 1 && node.overlay.peers());
     const closed = new Promise<PeerClose>((resolve) => server!.once('close', resolve));
     // A TMPing (type 3) frame whose payload lacks the required `type` field.
     est.socket.write(Buffer.from('00000003000310e807', 'hex'));
     expect((await closed).reason).toBe('malformed-message');
     est.socket.destroy();
-    const again = await dialPeer({ host: '127.0.10.54', port: 51235, local: localNode() });
+    const again = await dialPeer({ host: '127.0.10.54', port: PEER_PORT, local: localNode() });
     await waitFor('a new peer', () => node.overlay.peers().length === 1);
     again.socket.destroy();
   });
 
   it('skips unknown message types and ends the connection on an oversized frame', async () => {
     const node = await startNode({ ip: '127.0.10.55' });
-    const est = await dialPeer({ host: '127.0.10.55', port: 51235, local: localNode() });
+    const est = await dialPeer({ host: '127.0.10.55', port: PEER_PORT, local: localNode() });
     const [server] = await waitFor('the server side', () => node.overlay.peers().length === 1 && node.overlay.peers());
     est.socket.write(Buffer.from('000000020063abcd', 'hex')); // type 99, 2 bytes: skipped
     await new Promise((r) => setTimeout(r, 100));
@@ -95,13 +95,13 @@ describe('liveness', () => {
 describe('slots and fixed peers', () => {
   it('a fixed peer is accepted inbound even when inbound slots are full; others get 503', async () => {
     // 127.0.10.57 is fixed for the hub, but nothing listens there: the only link is the one it dials in.
-    const hub = await startNode({ ip: '127.0.10.56', extra: '[peers_in_max]\n0\n[peers_out_max]\n10\n[ips_fixed]\n127.0.10.57 51235' });
-    const fixed = await dialPeer({ host: '127.0.10.56', port: 51235, localAddress: '127.0.10.57', local: localNode() });
+    const hub = await startNode({ ip: '127.0.10.56', extra: `[peers_in_max]\n0\n[peers_out_max]\n10\n[ips_fixed]\n127.0.10.57 ${PEER_PORT}` });
+    const fixed = await dialPeer({ host: '127.0.10.56', port: PEER_PORT, localAddress: '127.0.10.57', local: localNode() });
     const [peer] = await waitFor('the fixed peer on the hub', () => hub.overlay.peers().length === 1 && hub.overlay.peers(), 5000);
     expect(peer!.info.direction).toBe('in');
     expect(peer!.info.fixed).toBe(true);
     expect(hub.overlay.slotCounts()).toEqual({ in: 0, out: 0 });
-    const other = await dialPeer({ host: '127.0.10.56', port: 51235, localAddress: '127.0.10.58', local: localNode() }).catch((e) => e);
+    const other = await dialPeer({ host: '127.0.10.56', port: PEER_PORT, localAddress: '127.0.10.58', local: localNode() }).catch((e) => e);
     expect(other.status).toBe(503);
     fixed.socket.destroy();
   });

@@ -19,7 +19,7 @@ import { NO_FEATURES } from '../src/protocol/handshake.js';
 import { lz4CompressBlock } from '../src/protocol/lz4.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import { NodeEvent, NodeStatus, PingType, type TMPing, type TMStatusChange, toBigInt } from '../src/protocol/messages.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 afterEach(stopAllNodes);
 
@@ -58,7 +58,7 @@ function rawClient(est: Established): { socket: tls.TLSSocket; received: PeerMes
 
 async function connect(ip: string, local = localNode()) {
   const node = await startNode({ ip, extra: '[compression]\n1' });
-  const client = rawClient(await dialPeer({ host: ip, port: 51235, local }));
+  const client = rawClient(await dialPeer({ host: ip, port: PEER_PORT, local }));
   const [server] = await waitFor('the server side', () => node.overlay.peers().length === 1 && node.overlay.peers());
   return { node, client, server: server! };
 }
@@ -95,11 +95,11 @@ describe('frames the node could not relay, and listeners that throw', () => {
     try {
       const ip = '127.0.10.1';
       const node = await startNode({ ip, extra: '[compression]\n1' });
-      const lz4Peer = rawClient(await dialPeer({ host: ip, port: 51235, local: localNode() }));
-      const plain = await dialPeer({ host: ip, port: 51235, local: localNode(false) });
+      const lz4Peer = rawClient(await dialPeer({ host: ip, port: PEER_PORT, local: localNode() }));
+      const plain = await dialPeer({ host: ip, port: PEER_PORT, local: localNode(false) });
       const plainPeer = new Peer(plain.info, plain.socket, plain.rest, { pingIntervalMs: 60_000 });
       plainPeer.start();
-      const sender = rawClient(await dialPeer({ host: ip, port: 51235, local: localNode() }));
+      const sender = rawClient(await dialPeer({ host: ip, port: PEER_PORT, local: localNode() }));
       await waitFor('three peers', () => node.overlay.peers().length === 3);
       let read = 0;
       node.overlay.on('message', (_p, m) => m.name === 'MANIFESTS' && m.message.list.length === 75 && read++);
@@ -136,7 +136,7 @@ describe('frames the node could not relay, and listeners that throw', () => {
       client.socket.destroy();
 
       // The node still serves: a new peer connects and gets its PING answered.
-      const again = rawClient(await dialPeer({ host: '127.0.10.2', port: 51235, local: localNode() }));
+      const again = rawClient(await dialPeer({ host: '127.0.10.2', port: PEER_PORT, local: localNode() }));
       await waitFor('a new peer', () => node.overlay.peers().length === 1);
       again.send(MessageType.PING, encodeMessage('PING', { type: PingType.PING, seq: 77 }));
       await waitFor('the pong', () => again.received.some((m) => m.name === 'PING' && m.message.type === PingType.PONG && m.message.seq === 77));

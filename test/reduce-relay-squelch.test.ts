@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Daemon } from '../src/daemon.js';
 import type { PeerMessage } from '../src/protocol/codec.js';
 import { runCommand } from '../src/admin/handlers.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { LedgerChain, netNow, TestKey, TestValidator } from './support/validators.js';
 
 afterEach(() => {
@@ -34,7 +34,7 @@ async function star(first: number, leaves: number, opts: { hubSquelch: boolean; 
     all.push(
       await startNode({
         ip: `${NET}.${first + i}`,
-        extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235\n${opts.leafSquelch ? SQUELCH_ON : ''}`,
+        extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${PEER_PORT}\n${opts.leafSquelch ? SQUELCH_ON : ''}`,
         overlay: NO_WAIT,
       }),
     );

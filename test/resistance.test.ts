@@ -21,7 +21,7 @@ import { NO_FEATURES } from '../src/protocol/handshake.js';
 import { lz4CompressBlock } from '../src/protocol/lz4.js';
 import { MessageType } from '../src/protocol/message-types.js';
 import { PingType } from '../src/protocol/messages.js';
-import { crawlOf, nodeConfigText, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { crawlOf, nodeConfigText, PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 const ownNodes: { daemon: Daemon; dir: string }[] = [];
 afterEach(async () => {
@@ -57,7 +57,7 @@ async function countingNode(ip: string, overlay: string[]) {
 /** A raw peer connection that records what the node sends it and answers its pings. */
 async function rawPeer(ip: string) {
   const local = localNode();
-  const est = await dialPeer({ host: ip, port: 51235, local });
+  const est = await dialPeer({ host: ip, port: PEER_PORT, local });
   const decoder = new FrameDecoder({ compression: true });
   const received: PeerMessage[] = [];
   const send = (type: number, payload: Buffer) => est.socket.write(encodeFrame(type, payload));
@@ -98,7 +98,7 @@ function localNode(): LocalNode {
 
 /** A well-behaved peer that stays connected, to check the node still talks to others. */
 async function bystander(ip: string) {
-  const est = await dialPeer({ host: ip, port: 51235, local: localNode() });
+  const est = await dialPeer({ host: ip, port: PEER_PORT, local: localNode() });
   const peer = new Peer(est.info, est.socket, est.rest, { pingIntervalMs: 60_000 });
   let pongs = 0;
   peer.on('message', (m) => {
@@ -131,7 +131,7 @@ describe('resistance', () => {
     await waitFor('the bystander', () => node.overlay.peers().length === 1);
     const started = Date.now();
     const answer = await new Promise<string>((resolve) => {
-      const s = tls.connect({ host: ip, port: 51235, rejectUnauthorized: false }, () => s.write(Buffer.from('00ffffff0003', 'hex')));
+      const s = tls.connect({ host: ip, port: PEER_PORT, rejectUnauthorized: false }, () => s.write(Buffer.from('00ffffff0003', 'hex')));
       let text = '';
       s.on('data', (d) => (text += d.toString('latin1')));
       s.on('close', () => resolve(text));
@@ -164,7 +164,7 @@ describe('resistance', () => {
     // Before the fix the node decompressed each (~0.3-0.5 s of CPU apiece) and a new peer's handshake
     // took 15-21 s; now a newcomer gets in as usual. 8 s: room for a loaded machine, far under 15.
     const started = Date.now();
-    const newcomer = await dialPeer({ host: ip, port: 51235, local: localNode() });
+    const newcomer = await dialPeer({ host: ip, port: PEER_PORT, local: localNode() });
     expect(Date.now() - started).toBeLessThan(8000);
     newcomer.socket.destroy();
     await stillServes(ip, node, other);
@@ -227,7 +227,7 @@ describe('resistance', () => {
     const receiver = await rawPeer(ip);
     const sender = await rawPeer(ip);
     const stuckLocal = localNode();
-    const stuck = await dialPeer({ host: ip, port: 51235, local: stuckLocal });
+    const stuck = await dialPeer({ host: ip, port: PEER_PORT, local: stuckLocal });
     stuck.socket.pause(); // never reads
     stuck.socket.on('error', () => {});
     await waitFor('three peers', () => node.overlay.peers().length === 3);
@@ -264,7 +264,7 @@ describe('resistance', () => {
     const sockets: tls.TLSSocket[] = [];
     let connected = 0;
     for (let i = 0; i < 1000; i++) {
-      const s = tls.connect({ host: ip, port: 51235, localAddress: '127.0.110.7', rejectUnauthorized: false } as tls.ConnectionOptions, () => connected++);
+      const s = tls.connect({ host: ip, port: PEER_PORT, localAddress: '127.0.110.7', rejectUnauthorized: false } as tls.ConnectionOptions, () => connected++);
       s.on('error', () => {});
       sockets.push(s);
     }

@@ -14,7 +14,7 @@ import { Peer, type PeerInfo } from '../src/peer/peer.js';
 import type { PeerClose } from '../src/peer/reasons.js';
 import { Charge } from '../src/resource/resource.js';
 import { DEFAULT_RESOURCE_TABLE, ResourceTable, type ResourceTableOptions } from '../src/resource/resource-table.js';
-import { startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 
 function clock() {
   let t = 1_000_000;
@@ -192,7 +192,7 @@ describe('a peer dropped for its load (127.0.16.x)', () => {
     const hub = await startNode({ ip: '127.0.16.1', overlay: STRICT });
     const bad = await startNode({ ip: '127.0.16.2', extra: PRIVATE });
     const good = await startNode({ ip: '127.0.16.3', extra: PRIVATE });
-    await bad.overlay.connect('127.0.16.1', 51235, 'test');
+    await bad.overlay.connect('127.0.16.1', PEER_PORT, 'test');
     const dropped = new Promise<PeerClose>((resolve) => hub.overlay.once('peerDisconnected', (_p, close) => resolve(close)));
     await flood(bad, 60);
     expect((await dropped).reason).toBe('resource-limit');
@@ -200,19 +200,19 @@ describe('a peer dropped for its load (127.0.16.x)', () => {
     // Kept with the drop fee on top; the entry is no longer held by any connection.
     expect(hub.overlay.resources.peek('inbound', '127.0.16.2')).toBeGreaterThanOrEqual(1000);
 
-    const refused = await bad.overlay.connect('127.0.16.1', 51235, 'test').catch((e: unknown) => e);
+    const refused = await bad.overlay.connect('127.0.16.1', PEER_PORT, 'test').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ConnectError);
     // rippled closes it without an HTTP response (OverlayImpl::onHandoff, consumer.disconnect()).
     expect(refused).toMatchObject({ kind: 'network' });
     expect(hub.overlay.peers()).toHaveLength(0);
 
     // Another address is not affected.
-    await good.overlay.connect('127.0.16.1', 51235, 'test');
+    await good.overlay.connect('127.0.16.1', PEER_PORT, 'test');
     expect(hub.overlay.peers().map((p) => p.info.remoteIp)).toEqual(['127.0.16.3']);
 
     // Once the balance has decayed below the drop threshold, it is let in again.
     await waitFor('the balance to decay', () => hub.overlay.resources.peek('inbound', '127.0.16.2') < 1000, 15_000, 50);
-    const back = await bad.overlay.connect('127.0.16.1', 51235, 'test');
+    const back = await bad.overlay.connect('127.0.16.1', PEER_PORT, 'test');
     expect(back).toBeDefined();
     await waitFor('the peer back at the hub', () => hub.overlay.peers().some((p) => p.info.remoteIp === '127.0.16.2'));
   });
@@ -221,7 +221,7 @@ describe('a peer dropped for its load (127.0.16.x)', () => {
     const hub = await startNode({ ip: '127.0.16.4', overlay: STRICT, extra: PRIVATE });
     const bad = await startNode({ ip: '127.0.16.5' }); // takes inbound peers: the hub dials it
     const dropped = new Promise<PeerClose>((resolve) => hub.overlay.once('peerDisconnected', (_p, close) => resolve(close)));
-    await hub.overlay.connect('127.0.16.5', 51235, 'test');
+    await hub.overlay.connect('127.0.16.5', PEER_PORT, 'test');
     await flood(bad, 60);
     expect((await dropped).reason).toBe('resource-limit');
     await waitFor('the drop seen at the other end', () => bad.overlay.peers().length === 0);
@@ -229,12 +229,12 @@ describe('a peer dropped for its load (127.0.16.x)', () => {
     bad.overlay.on('peerConnected', () => inbound++);
     bad.overlay.on('handshakeFailed', (dir) => dir === 'in' && inbound++);
 
-    const err = await hub.overlay.connect('127.0.16.5', 51235, 'test').catch((e: unknown) => e);
+    const err = await hub.overlay.connect('127.0.16.5', PEER_PORT, 'test').catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'resource-limit' });
     await new Promise((r) => setTimeout(r, 200));
     expect(inbound).toBe(0);
     // rippled keys what it dials apart from what dials it: the inbound entry for that IP is clean.
-    expect(hub.overlay.resources.peek('outbound', '127.0.16.5', 51235)).toBeGreaterThanOrEqual(1000);
+    expect(hub.overlay.resources.peek('outbound', '127.0.16.5', PEER_PORT)).toBeGreaterThanOrEqual(1000);
     expect(hub.overlay.resources.peek('inbound', '127.0.16.5')).toBe(0);
   });
 
@@ -244,24 +244,24 @@ describe('a peer dropped for its load (127.0.16.x)', () => {
       ip: '127.0.16.8',
       overlay: [...STRICT, 'fixed_backoff_min = 10', 'fixed_backoff_max = 20'],
       peerfinder: ['autoconnect_interval = 0.2'],
-      extra: `${PRIVATE}\n[ips_fixed]\n127.0.16.9 51235`,
+      extra: `${PRIVATE}\n[ips_fixed]\n127.0.16.9 ${PEER_PORT}`,
     });
     await waitFor('the fixed peer connected', () => hub.overlay.peers().length === 1);
     const dropped = new Promise<PeerClose>((resolve) => hub.overlay.once('peerDisconnected', (_p, close) => resolve(close)));
     await flood(bad, 60);
     expect((await dropped).reason).toBe('resource-limit');
-    const atDrop = hub.overlay.resources.peek('outbound', '127.0.16.9', 51235);
+    const atDrop = hub.overlay.resources.peek('outbound', '127.0.16.9', PEER_PORT);
     // Every refused dial pays the drop fee (500 on the balance here): five a second outrun the decay.
     // Backed off, the next dial would be 10 s away and the balance would only decay.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(hub.overlay.resources.peek('outbound', '127.0.16.9', 51235)).toBeGreaterThan(atDrop + 500);
+    expect(hub.overlay.resources.peek('outbound', '127.0.16.9', PEER_PORT)).toBeGreaterThan(atDrop + 500);
     expect(hub.overlay.peers()).toHaveLength(0);
   });
 
   it('shows the shared balance as the peer\'s load', async () => {
     const hub = await startNode({ ip: '127.0.16.6', overlay: STRICT });
     const other = await startNode({ ip: '127.0.16.7', extra: PRIVATE });
-    await other.overlay.connect('127.0.16.6', 51235, 'test');
+    await other.overlay.connect('127.0.16.6', PEER_PORT, 'test');
     await flood(other, 8);
     const peer = await waitFor('the peer at the hub', () => hub.overlay.peers()[0]);
     await waitFor('the pings charged', () => peer.resource.balance >= 300);

@@ -15,7 +15,7 @@ import type { Daemon } from '../src/daemon.js';
 import type { Peer } from '../src/peer/peer.js';
 import type { PeerMessage } from '../src/protocol/codec.js';
 import { runCommand } from '../src/admin/handlers.js';
-import { httpsGet, portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
+import { httpsGet, portOf, PEER_PORT, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { LedgerChain, netNow, sha512Half, TestKey, TestPublisher, TestValidator } from './support/validators.js';
 
 afterEach(stopAllNodes);
@@ -35,7 +35,7 @@ interface Line {
 async function network(prefix: number, hubExtra: string): Promise<Line> {
   const HUB = `${NET}.${prefix}`;
   const hub = await startNode({ ip: HUB, extra: hubExtra });
-  const leaf = (i: number) => startNode({ ip: `${NET}.${prefix + i}`, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} 51235` });
+  const leaf = (i: number) => startNode({ ip: `${NET}.${prefix + i}`, extra: `[peer_private]\n1\n[ips_fixed]\n${HUB} ${PEER_PORT}` });
   const sender = await leaf(1);
   const leaves = [await leaf(2), await leaf(3)];
   await waitFor('all connected to the hub', () => hub.overlay.peers().length === 3 && [sender, ...leaves].every((d) => d.overlay.peers().length === 1));
@@ -184,7 +184,7 @@ describe('validator lists on the wire', () => {
     const line = await network(31, `[validator_list_keys]\n${pub.keyHex}`);
     line.toHub.send('VALIDATOR_LIST', listMessage(pub, pub.blob({ sequence: 1, expiration: netNow() + DAY, validators: [v] })));
     await waitFor('trusted', () => line.hub.overlay.opts.validators!.list.trusted(v.master.publicKey));
-    const late = await startNode({ ip: `${NET}.35`, extra: `[peer_private]\n1\n[ips_fixed]\n${NET}.31 51235` });
+    const late = await startNode({ ip: `${NET}.35`, extra: `[peer_private]\n1\n[ips_fixed]\n${NET}.31 ${PEER_PORT}` });
     const log: PeerMessage[] = [];
     late.overlay.on('message', (_p, m) => log.push(m));
     await waitFor('list and manifests received', () => count(log, 'VALIDATOR_LIST', 'VALIDATOR_LIST_COLLECTION') === 1 && count(log, 'MANIFESTS') === 1);

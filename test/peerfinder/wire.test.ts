@@ -12,7 +12,7 @@ import { ConnectError, dialPeer, type LocalNode } from '../../src/connect/handsh
 import { Peer } from '../../src/peer/peer.js';
 import { NO_FEATURES } from '../../src/protocol/handshake.js';
 import { makeSeed } from '../support/admin.js';
-import { crawlOf, portOf, startNode, stopAllNodes, waitFor } from '../support/nodes.js';
+import { crawlOf, portOf, PEER_PORT, startNode, stopAllNodes, waitFor } from '../support/nodes.js';
 
 afterEach(stopAllNodes);
 
@@ -46,7 +46,7 @@ describe('fixed peers on the wire', () => {
     const bKey = makeSeed();
     // Ephemeral ports (port 0) throughout, so that a second copy of the suite can run beside this one.
     const a = await startNode({ ip: A, port: 0, extra: `[peer_private]\n1\n[cluster_nodes]\n${bKey.n9} b` });
-    const b = await startNode({ ip: B, port: 0, extra: `[node_seed]\n${bKey.seed}\n[ips]\n127.0.109.3 51235\n[ips_fixed]\n${A} ${portOf(a)}` });
+    const b = await startNode({ ip: B, port: 0, extra: `[node_seed]\n${bKey.seed}\n[ips]\n127.0.109.3 ${PEER_PORT}\n[ips_fixed]\n${A} ${portOf(a)}` });
     expect(b.overlay.bootcache.has({ ip: A, port: portOf(a) })).toBe(false);
     // Bound: start-up plus one dial; 10 s for a loaded machine (a dial here takes milliseconds).
     const [link] = await waitFor('B dials its fixed peer A', () => b.overlay.peers().length === 1 && b.overlay.peers(), 10_000);
@@ -74,11 +74,11 @@ describe('the endpoint connect test', () => {
     try {
       const honest = await harnessPeer(hub, '127.0.109.12');
       await waitFor('both active on the hub', () => hub.overlay.peers().length === 2, 10_000);
-      liar.peer.send('ENDPOINTS', { version: 2, endpoints_v2: [{ endpoint: '[::]:51235', hops: 0 }] });
+      liar.peer.send('ENDPOINTS', { version: 2, endpoints_v2: [{ endpoint: `[::]:${PEER_PORT}`, hops: 0 }] });
       honest.peer.send('ENDPOINTS', { version: 2, endpoints_v2: [{ endpoint: `[::]:${honestPort}`, hops: 0 }] });
       const onHub = (n9: string) => hub.overlay.peers().find((p) => p.info.n9 === n9)!;
       // The failed test is recorded as a Bootcache failure of the advertised address.
-      await waitFor('the liar’s test to fail', () => hub.overlay.bootcache.valence({ ip: '127.0.109.11', port: 51235 }) === -1, 10_000);
+      await waitFor('the liar’s test to fail', () => hub.overlay.bootcache.valence({ ip: '127.0.109.11', port: PEER_PORT }) === -1, 10_000);
       await waitFor('the honest port verified', () => onHub(honest.local.identity.n9).info.listeningPort === honestPort, 10_000);
       expect(onHub(liar.local.identity.n9).info.listeningPort).toBeUndefined();
       const active: { public_key: string; ip?: string; port?: number }[] = (await crawlOf(hub)).overlay.active;

@@ -7,6 +7,9 @@ import { encodeSeed } from 'ripple-address-codec';
 import { WebSocket } from 'ws';
 import { nodeIdentityFromSeed } from '../../src/identity/node-key.js';
 
+/** This test file's admin ports, chosen free at run time (rippled's examples use 5005 and 6006). */
+export { RPC_PORT, WS_PORT } from './nodes.js';
+
 export interface AdminPortsSpec {
   ip: string;
   rpcPort?: number;

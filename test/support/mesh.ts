@@ -3,7 +3,7 @@
  * ring (a circulant graph), so each has 2k peers, and items take several hops to reach everyone.
  */
 import type { Daemon } from '../../src/daemon.js';
-import { startNode, waitFor } from './nodes.js';
+import { PEER_PORT, startNode, waitFor } from './nodes.js';
 
 export interface MeshSpec {
   /** First address, e.g. '127.0.114.100'; the nodes take consecutive last octets. */
@@ -32,7 +32,7 @@ export async function startMesh(spec: MeshSpec): Promise<Daemon[]> {
     nodes.push(
       await startNode({
         ip: ip(i),
-        extra: ['[peer_private]\n1', `[ips_fixed]\n${[...neighbours].map((t) => `${t} 51235`).join('\n')}`, spec.extra ?? ''].join('\n'),
+        extra: ['[peer_private]\n1', `[ips_fixed]\n${[...neighbours].map((t) => `${t} ${PEER_PORT}`).join('\n')}`, spec.extra ?? ''].join('\n'),
         overlay: spec.overlay,
       }),
     );

@@ -1,6 +1,7 @@
 /** Start real nodes on 127.0.0.x for integration tests, and the small helpers those tests share. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/config.js';
@@ -10,11 +11,46 @@ import pino from 'pino';
 
 /** Timers short enough for tests; production keeps rippled's defaults. */
 export const FAST_OVERLAY = ['ping_interval = 0.5', 'fixed_backoff_min = 0.1', 'fixed_backoff_max = 0.5', 'connect_timeout = 3', 'tcp_connect_timeout = 1', 'tls_handshake_timeout = 1', 'http_read_timeout = 1', 'inbound_handshake_timeout = 2', 'loopback_http_timeout = 2'];
+/**
+ * A TCP port that is free on every address right now, chosen by the OS (bind to port 0 on the wildcard
+ * address, read the port back, close). For configs that must name a port before the node listens on it:
+ * two copies of the suite (or two files) then never share a port, whereas a fixed number collides with
+ * EADDRINUSE. The OS starts its search at a random offset, so another process picking the same port
+ * between our close and the node's listen is unlikely; if it happens the node fails to start loudly.
+ */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}
+
+/** n distinct free ports (all held open together while they are chosen, so they differ). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen({ host: '0.0.0.0', port: 0, exclusive: true }, () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
+}
+
+/**
+ * This test file's default peer port and admin ports (each file loads its own copy of this module; they
+ * are distinct): what nodes started without a port listen on, and what a test writes in [ips_fixed] for such a node.
+ */
+export const [PEER_PORT, RPC_PORT, WS_PORT] = (await freePorts(3)) as [number, number, number];
+
 export const FAST_PEERFINDER = ['autoconnect_interval = 0.05', 'recent_attempt_interval = 0.2', 'endpoints_interval = 0.3', 'livecache_ttl = 3', 'bootcache_cooldown = 0.2'];
 
 export interface TestNodeSpec {
   ip: string;
-  /** Default 51235; 0: an ephemeral port (read it back with portOf). */
+  /** Default PEER_PORT (chosen at run time, free); 0: an ephemeral port (read it back with portOf). */
   port?: number;
   /** Extra config text: stanzas like "[ips_fixed]\n127.0.0.2 51235". */
   extra?: string;
@@ -27,7 +63,7 @@ export function nodeConfigText(spec: TestNodeSpec): string {
   return [
     '[port_peer]',
     `ip = ${spec.ip}`,
-    `port = ${spec.port ?? 51235}`,
+    `port = ${spec.port ?? PEER_PORT}`,
     'protocol = peer',
     '',
     '[overlay]',
