@@ -166,5 +166,6 @@ describe('discovery', () => {
     expect(node.config.ips).toEqual([]);
     await waitFor('reconnection from the Bootcache alone', () => node.overlay.peers().length >= 2, 10_000);
     void peers;
-  });
+    // Five node starts, a stop and two 10 s waits: the default 30 s ran out beside a second suite.
+  }, 60_000);
 });
