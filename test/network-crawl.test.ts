@@ -65,8 +65,8 @@ beforeAll(async () => {
   for (const i of [...PUBLIC, ...PRIVATE]) {
     const fixed = LINKS.filter(([a]) => a === i).map(([, b]) => `${ip(b)} ${PORT}`);
     const extra = [`[ips_fixed]`, ...fixed, '', PRIVATE.includes(i) ? '[peer_private]\n1' : '[crawl]\nprivate_peers = hide_address'].join('\n');
-    // Endpoints only every hour: no discovery, so the links are exactly the fixed ones.
-    nodes.set(i, await startNode({ ip: ip(i), port: PORT, extra, peerfinder: ['endpoints_interval = 3600'] }));
+    // Endpoints only every hour, and none on activation: no discovery, so the links are exactly the fixed ones.
+    nodes.set(i, await startNode({ ip: ip(i), port: PORT, extra, peerfinder: ['endpoints_interval = 3600', 'endpoints_on_activate = 0'] }));
   }
   s1 = await startCrawlStandIn(ip(31), () =>
     standInAnswer(s1Key.n9, { ip: ip(1), port: PORT, key: nodes.get(1)!.identity.publicKey.toString('base64'), version: USER_AGENT }, { ip: ip(32), key: s2Key.base64, version: 'rippled-3.1.2' }),
