@@ -1,4 +1,4 @@
-/** Access to the real rippled wire data, copied from shared/vectors into test/fixtures/vectors (see its README). */
+/** Access to the real rippled wire data kept in test/fixtures/vectors (a copy of the project's shared vectors folder; see its README). */
 import { readFileSync } from 'node:fs';
 
 const VECTORS = new URL('../fixtures/vectors/', import.meta.url);
