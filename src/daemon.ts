@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { monitorService, type MonitorService } from './monitor/service.js';
 import type { Logger } from 'pino';
 import { AdminService } from './admin/server.js';
+import { discoveryTimers } from './peerfinder/discovery-timers.js';
 import { type Config, ConfigError, servedPorts, slotLimits } from './config/config.js';
 import { listenError } from './config/listen-error.js';
 import { prepareDataDir, resolveDataDir } from './data-dir.js';
@@ -125,24 +126,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
       },
       decompressBytesPerSecond: t.decompressBytesPerSecond,
       healthMinPeers: t.healthMinPeers,
-      discovery: {
-        endpointsIntervalMs: t.endpointsInterval,
-        livecacheTtlMs: t.livecacheTtl,
-        recentAttemptIntervalMs: t.recentAttemptInterval,
-        bootcacheSize: t.bootcacheSize,
-        bootcachePrunePercent: t.bootcachePrunePercent,
-        bootcacheCooldownMs: t.bootcacheCooldown,
-        bootcacheMaxFailures: t.bootcacheMaxFailures,
-        redirectIps: t.redirectIps,
-        redirectIpsSent: t.redirectIpsSent,
-        maxHops: t.maxHops,
-        endpointsPerMessage: t.endpointsPerMessage,
-        endpointsMaxReceived: t.endpointsMaxReceived,
-        connectTestTimeoutMs: t.tcpConnectTimeout,
-        endpointsOnActivate: t.endpointsOnActivate === 1,
-        storeTestedEndpoint: t.storeTestedEndpoint === 1,
-        livecacheSpansInterval: t.livecacheSpansInterval === 1,
-      },
+      discovery: discoveryTimers(t),
       resource: {
         warnThreshold: t.resourceWarnThreshold,
         dropThreshold: t.resourceDropThreshold,

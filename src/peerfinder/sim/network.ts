@@ -21,31 +21,10 @@ import { decodeMessage, encodeMessage } from '../../protocol/codec.js';
 import { MessageType } from '../../protocol/message-types.js';
 import type { TMEndpoints } from '../../protocol/messages.js';
 import { bootcachePath } from '../bootcache.js';
+import { discoveryTimers } from '../discovery-timers.js';
 import { type DiscoveryTimers, PeerFinder, type PeerFinderConfig, type Slot } from '../manager.js';
 
 export const SIM_PORT = 51235;
-
-/** PeerFinder's discovery settings from a timer table (as src/daemon.ts maps them). */
-export function discoveryTimers(t: Timers): DiscoveryTimers {
-  return {
-    endpointsIntervalMs: t.endpointsInterval,
-    livecacheTtlMs: t.livecacheTtl,
-    recentAttemptIntervalMs: t.recentAttemptInterval,
-    bootcacheSize: t.bootcacheSize,
-    bootcachePrunePercent: t.bootcachePrunePercent,
-    bootcacheCooldownMs: t.bootcacheCooldown,
-    bootcacheMaxFailures: t.bootcacheMaxFailures,
-    redirectIps: t.redirectIps,
-    redirectIpsSent: t.redirectIpsSent,
-    maxHops: t.maxHops,
-    endpointsPerMessage: t.endpointsPerMessage,
-    endpointsMaxReceived: t.endpointsMaxReceived,
-    connectTestTimeoutMs: t.tcpConnectTimeout,
-    endpointsOnActivate: t.endpointsOnActivate === 1,
-    storeTestedEndpoint: t.storeTestedEndpoint === 1,
-    livecacheSpansInterval: t.livecacheSpansInterval === 1,
-  };
-}
 
 export interface SimOptions {
   /** Timer table; default: rippled's defaults (src/config/timers.ts). */
