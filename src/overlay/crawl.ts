@@ -64,11 +64,20 @@ export interface CrawlEntry {
 /** `[crawl] snapshot_ms` when not set. */
 export const DEFAULT_CRAWL_SNAPSHOT_MS = 1000;
 
+/** Each peer's key in base64, encoded once per peer rather than once per /crawl build. */
+const base64Keys = new WeakMap<Peer, string>();
+
+function base64Key(peer: Peer): string {
+  let key = base64Keys.get(peer);
+  if (key === undefined) base64Keys.set(peer, (key = peer.info.publicKey.toString('base64')));
+  return key;
+}
+
 export function crawlEntry(peer: Peer, privatePeers: CrawlOptions['privatePeers']): CrawlEntry | undefined {
   const isPublic = peer.info.crawl.toLowerCase() === 'public';
   if (!isPublic && privatePeers === 'hide') return undefined;
   const entry: CrawlEntry = {
-    public_key: peer.info.publicKey.toString('base64'),
+    public_key: base64Key(peer),
     type: peer.info.direction,
     uptime: peer.uptimeSeconds,
   };

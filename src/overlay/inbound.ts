@@ -16,7 +16,7 @@ import type { OverlayCore } from './options.js';
 /** Answers for the HTTP paths the peer port serves besides the upgrade. */
 export interface PeerPortPages {
   /** The /crawl body (a snapshot: see crawl-snapshot.ts). */
-  crawlJson(): string;
+  crawlBytes(): Buffer;
   health(): { status: number; reason: string; body: object };
 }
 
@@ -27,7 +27,7 @@ export function onRequest(core: OverlayCore, pages: PeerPortPages, socket: tls.T
   if (isPeerUpgrade(head)) return onPeerUpgrade(core, socket, head, rest, remoteIp);
   if (head.method === 'GET' && path === '/crawl') {
     if (!opts.crawl.enabled) return sendHttp(socket, 403, 'Forbidden', '', opts.userAgent, 'text/plain');
-    return sendHttp(socket, 200, 'OK', pages.crawlJson(), opts.userAgent);
+    return sendHttp(socket, 200, 'OK', pages.crawlBytes(), opts.userAgent);
   }
   if (head.method === 'GET' && path === '/health') {
     const h = pages.health();

@@ -118,12 +118,16 @@ export class Listener {
 }
 
 /** Write a complete HTTP response and close. */
-export function sendHttp(socket: tls.TLSSocket, status: number, reason: string, body: string, serverName: string, contentType = 'application/json'): void {
+export function sendHttp(socket: tls.TLSSocket, status: number, reason: string, body: string | Buffer, serverName: string, contentType = 'application/json'): void {
   const head = formatHead(`HTTP/1.1 ${status} ${reason}`, [
     ['Server', serverName],
     ['Content-Type', contentType],
     ['Connection', 'close'],
-    ['Content-Length', String(Buffer.byteLength(body))],
+    ['Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length)],
   ]);
-  socket.end(head + body);
+  if (typeof body === 'string') return void socket.end(head + body);
+  // A shared body (the /crawl snapshot) is written as it is, not copied into one string with the head.
+  socket.cork();
+  socket.write(head);
+  socket.end(body);
 }

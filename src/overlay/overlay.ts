@@ -441,9 +441,9 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
 
   private crawlSnapshot: CrawlSnapshot | undefined;
 
-  crawlJson(): string {
+  crawlBytes(): Buffer {
     this.crawlSnapshot ??= new CrawlSnapshot(() => this.crawl(), this.opts.crawl.snapshotMs ?? DEFAULT_CRAWL_SNAPSHOT_MS);
-    return this.crawlSnapshot.json();
+    return this.crawlSnapshot.bytes();
   }
 
   unlInfo(): Record<string, unknown> | undefined {
