@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  parsePort,
+  splitHostPort,
   formatEndpoint,
   isLoopbackIp,
   isPublicIp,
@@ -175,5 +177,33 @@ describe('endpoints', () => {
     ] as const) {
       expect(parseEndpoint(formatEndpoint(ip, port))).toEqual({ ip, port });
     }
+  });
+});
+
+describe('splitHostPort and parsePort (one splitter for config, admin CLI and crawler)', () => {
+  it('splits each written form', () => {
+    expect(splitHostPort('1.2.3.4:51235')).toEqual({ host: '1.2.3.4', port: '51235' });
+    expect(splitHostPort('r.ripple.com:51235')).toEqual({ host: 'r.ripple.com', port: '51235' });
+    expect(splitHostPort('r.ripple.com')).toEqual({ host: 'r.ripple.com' });
+    expect(splitHostPort('[2001:db8::1]:2459')).toEqual({ host: '2001:db8::1', port: '2459' });
+    expect(splitHostPort('[2001:db8::1]')).toEqual({ host: '2001:db8::1' });
+    expect(splitHostPort('2001:db8::1')).toEqual({ host: '2001:db8::1' });
+    expect(splitHostPort('::ffff:1.2.3.4')).toEqual({ host: '::ffff:1.2.3.4' });
+    expect(splitHostPort('1.2.3.4:')).toEqual({ host: '1.2.3.4', port: '' });
+  });
+  it('gives undefined for colons it cannot place', () => {
+    expect(splitHostPort('a:b:c')).toBeUndefined();
+    expect(splitHostPort('2001:db8::1:x:51235')).toBeUndefined();
+  });
+  it('reads ports 1-65535 in decimal (0 when asked)', () => {
+    expect(parsePort('1')).toBe(1);
+    expect(parsePort('65535')).toBe(65535);
+    expect(parsePort('65536')).toBeUndefined();
+    expect(parsePort('0')).toBeUndefined();
+    expect(parsePort('0', true)).toBe(0);
+    expect(parsePort('')).toBeUndefined();
+    expect(parsePort('12a')).toBeUndefined();
+    expect(parsePort('-1')).toBeUndefined();
+    expect(parsePort('123456')).toBeUndefined();
   });
 });

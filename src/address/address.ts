@@ -99,6 +99,34 @@ export function formatEndpoint(ip: string, port: number): string {
   return isIP(addr) === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
+/** A host and the port text after it, not yet checked (the callers' rules for each differ). */
+export interface HostPortText {
+  host: string;
+  port?: string;
+}
+
+/**
+ * Splits `host:port`, `[v6]:port`, `[v6]`, a bare IPv6 address or a host alone. A lone IPv6 address
+ * has several colons and `host:port` exactly one; anything else with colons outside brackets cannot
+ * be split and gives undefined.
+ */
+export function splitHostPort(text: string): HostPortText | undefined {
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+  if (bracketed) return bracketed[2] === undefined ? { host: bracketed[1]! } : { host: bracketed[1]!, port: bracketed[2] };
+  if (isIP(text) === 6) return { host: text };
+  const colon = text.indexOf(':');
+  if (colon < 0) return { host: text };
+  if (text.indexOf(':', colon + 1) >= 0) return undefined;
+  return { host: text.slice(0, colon), port: text.slice(colon + 1) };
+}
+
+/** A port written in decimal, 1 to 65535 (0 too with `allowZero`); undefined otherwise. */
+export function parsePort(text: string, allowZero = false): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65535 && (port > 0 || allowZero) ? port : undefined;
+}
+
 /** Parse "ip:port" / "[v6]:port" (an IP, not a name); undefined when malformed or port not 1..65535. */
 export function parseEndpoint(text: string): IpEndpoint | undefined {
   let ip: string;

@@ -5,6 +5,7 @@
  * Exit status: 0 success; 1 the command failed or the node could not be reached; 2 usage error.
  */
 import { isIP } from 'node:net';
+import { parsePort, splitHostPort } from '../address/address.js';
 import { ConfigError } from '../config/config.js';
 import { AdminClientError, type AdminEndpoint, type CommandResult, fetchMetrics, resolveAdminEndpoint, sendCommand } from './client.js';
 import {
@@ -105,21 +106,14 @@ export function adminUsage(): string {
 /** rippled's parseConnect: `IP PORT`, `IP:PORT`, `[IPv6]:PORT`, or an IP alone. */
 function connectParams(args: string[]): Record<string, unknown> {
   if (args.length < 1 || args.length > 2) throw new UsageError('connect takes an IP address and an optional port');
-  let ip = args[0]!;
-  let portText = args[1];
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(ip);
-  if (bracketed) {
-    ip = bracketed[1]!;
-    if (bracketed[2] !== undefined) portText ??= bracketed[2];
-  } else if (isIP(ip) === 0 && ip.split(':').length === 2) {
-    const [host, port] = ip.split(':') as [string, string];
-    ip = host;
-    portText ??= port;
-  }
+  const split = splitHostPort(args[0]!);
+  const ip = split?.host ?? args[0]!;
+  // A port given apart wins over one written in the address.
+  const portText = args[1] ?? split?.port;
   if (isIP(ip) === 0) throw new UsageError(`connect: '${args[0]}' is not an IP address`);
   if (portText === undefined) return { ip };
-  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new UsageError(`connect: bad port '${portText}'`);
+  const port = parsePort(portText);
+  if (port === undefined) throw new UsageError(`connect: bad port '${portText}'`);
   return { ip, port };
 }
 

@@ -1,5 +1,6 @@
 /** [ips] and [ips_fixed] entries: `host port`, `host:port`, `[v6]:port`, or a host alone. */
 import { isIP } from 'node:net';
+import { splitHostPort } from '../address/address.js';
 import { BadValue, type Reader } from './reader.js';
 import { DEFAULT_PEER_PORT, type Endpoint } from './types.js';
 
@@ -15,7 +16,7 @@ export const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
  */
 export function parseEndpoint(text: string): Endpoint {
   const entry = text.trim();
-  const [host, portText] = splitHostPort(entry);
+  const [host, portText] = splitEntry(entry);
   if (isIP(host) === 0 && !isHostName(host)) throw new BadValue(`bad host '${host}' in '${entry}'`);
   if (portText === undefined) return { host, port: DEFAULT_PEER_PORT };
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
@@ -23,20 +24,17 @@ export function parseEndpoint(text: string): Endpoint {
   return { host, port: port === 0 ? DEFAULT_PEER_PORT : port };
 }
 
-function splitHostPort(entry: string): [string, string | undefined] {
-  const bracketed = /^\[([^\]]*)\](?::(.*)|\s+(\S+))?$/.exec(entry);
-  if (bracketed) {
-    const host = bracketed[1]!;
-    if (isIP(host) !== 6) throw new BadValue(`bad IPv6 address '[${host}]' in '${entry}'`);
-    return [host, bracketed[2] ?? bracketed[3]];
-  }
+function splitEntry(entry: string): [string, string | undefined] {
   const tokens = entry.split(/\s+/);
-  if (tokens.length === 2) return [tokens[0]!, tokens[1]];
   if (tokens.length > 2) throw new BadValue(`expected 'host port' or 'host:port', got '${entry}'`);
-  // A lone IPv6 address has several colons; `host:port` has exactly one.
-  if (isIP(entry) !== 0 || entry.split(':').length !== 2) return [entry, undefined];
-  const colon = entry.indexOf(':');
-  return [entry.slice(0, colon), entry.slice(colon + 1)];
+  // `host port` and `[v6] port` give the port apart; the rest is split as an address is.
+  const [first, spacedPort] = tokens as [string, string | undefined];
+  const split = splitHostPort(first);
+  // Several colons and not an IPv6 address: left whole, to be refused as a bad host.
+  if (!split) return [first, spacedPort];
+  if (first.startsWith('[') && isIP(split.host) !== 6) throw new BadValue(`bad IPv6 address '[${split.host}]' in '${entry}'`);
+  if (spacedPort !== undefined) return [split.port === undefined ? split.host : first, spacedPort];
+  return [split.host, split.port];
 }
 
 function isHostName(host: string): boolean {

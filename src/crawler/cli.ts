@@ -13,7 +13,7 @@ import { writeNetworkFiles } from './output.js';
 import { summaryText } from './summary.js';
 import { NETWORK_FILES } from './output.js';
 import { join } from 'node:path';
-import { isIP } from 'node:net';
+import { parsePort, splitHostPort } from '../address/address.js';
 
 /** rippled's default peer port, taken for a HOST given without one. */
 export const DEFAULT_CRAWL_PORT = 51235;
@@ -36,24 +36,12 @@ and network.html (a map that opens with no network) into --out.
 class UsageError extends Error {}
 
 export function parseSeed(text: string): CrawlSeed {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  let host: string;
-  let portText: string | undefined;
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2];
-  } else if (isIP(text) === 6) {
-    host = text;
-  } else {
-    const parts = text.split(':');
-    if (parts.length > 2) throw new UsageError(`'${text}': write an IPv6 address with a port as [addr]:port`);
-    host = parts[0]!;
-    portText = parts[1];
-  }
-  if (!host) throw new UsageError(`'${text}': no host`);
-  const port = portText === undefined ? DEFAULT_CRAWL_PORT : /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new UsageError(`'${text}': bad port`);
-  return { host, port };
+  const split = splitHostPort(text);
+  if (!split) throw new UsageError(`'${text}': write an IPv6 address with a port as [addr]:port`);
+  if (!split.host) throw new UsageError(`'${text}': no host`);
+  const port = split.port === undefined ? DEFAULT_CRAWL_PORT : parsePort(split.port);
+  if (port === undefined) throw new UsageError(`'${text}': bad port`);
+  return { host: split.host, port };
 }
 
 function count(name: string, text: string | undefined, fallback: number, min: number, max: number, scale = 1): number {

@@ -5,6 +5,7 @@
  *
  * Memory is bounded by `maxNodes`: past it, newly named neighbours are counted but not kept.
  */
+import { splitHostPort } from '../address/address.js';
 import type { CrawlAnswer, PeerReport } from './answer.js';
 
 export type CrawlStatus = 'answered' | 'failed' | 'not-queried';
@@ -268,8 +269,5 @@ export function hostPortText(ip: string, port: number): string {
 
 /** The host part of `ip:port`, `[v6]:port`, or a bare IP. */
 export function hostOf(addr: string): string {
-  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(addr);
-  if (v6) return v6[1]!;
-  const parts = addr.split(':');
-  return parts.length === 2 ? parts[0]! : addr;
+  return splitHostPort(addr)?.host ?? addr;
 }
