@@ -75,6 +75,24 @@ describe('readable output', () => {
     expect(parsePrometheus(metrics.out).get('xrpl_overlay_peers')!.samples).toContainEqual({ labels: { direction: 'in' }, value: 1 });
   });
 
+  it('get_counts and tx_reduce_relay print what the node counted', async () => {
+    // The text first, the raw answer after it: categories are only ever added, so each row's is in the later answer.
+    const counts = await runCli(['--conf', RPC_CONF, 'get_counts']);
+    const [countsJson, txr] = await Promise.all([runCli(['--conf', RPC_CONF, '--json', 'get_counts']), runCli(['--conf', RPC_CONF, 'tx_reduce_relay'])]);
+    for (const r of [counts, countsJson, txr]) expect([r.code, r.err]).toEqual([0, '']);
+    const raw = JSON.parse(countsJson.out) as Record<string, string>;
+    const categories = Object.keys(raw).filter((k) => k.endsWith('_Messages_In')).map((k) => k.slice(0, -'_Messages_In'.length));
+    const lines = counts.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^CATEGORY\s+BYTES IN\s+BYTES OUT\s+MESSAGES IN\s+MESSAGES OUT$/);
+    const rows = lines.slice(1, lines.indexOf(''));
+    // The handshake's own messages (the peer's TMManifests/TMStatusChange at least) were counted.
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(categories).toContain(row.split(/\s{2,}/)[0]);
+    expect(lines.at(-1)).toMatch(/^uptime: \d+ (second|minute)/);
+    expect(txr.out.split('\n')[0]).toMatch(/^METRIC \(rolling average\)\s+VALUE\s+RIPPLED NAME$/);
+    expect(txr.out).toMatch(/^transactions\s+0\s+txr_tx_cnt$/m);
+  });
+
   it('--json prints the raw result', async () => {
     const [peers, info] = await Promise.all([runCli(['--conf', RPC_CONF, '--json', 'peers']), runCli(['--conf', WS_CONF, '--json', 'server_info'])]);
     expect(peers.code).toBe(0);

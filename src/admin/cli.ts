@@ -18,6 +18,7 @@ import {
   formatReservations,
   formatServerInfo,
 } from './format.js';
+import { formatCounts, formatTxReduceRelay } from './format-counts.js';
 import { formatManifest, formatValidators } from './format-validators.js';
 import { formatMonitor, watchValidators } from './monitor-watch.js';
 
@@ -80,6 +81,8 @@ const SPECS: Record<string, CommandSpec> = {
     format: (r, p) => formatLogLevel(r, p.severity as string | undefined),
   },
   stop: { usage: 'stop', summary: 'stop the node', params: noArgs('stop'), format: message },
+  get_counts: { usage: 'get_counts', summary: "traffic by rippled's categories: bytes and messages in and out", params: noArgs('get_counts'), format: formatCounts },
+  tx_reduce_relay: { usage: 'tx_reduce_relay', summary: 'transaction reduce-relay metrics (rolling averages)', params: noArgs('tx_reduce_relay'), format: formatTxReduceRelay },
   validator_monitor: { usage: 'validator_monitor', summary: 'the validator monitor: validated ledger, agreement, votes (validators --watch redraws it)', params: noArgs('validator_monitor'), format: formatMonitor },
   validators: { usage: 'validators [--watch [SECONDS]]', summary: 'the validators listed and trusted, the quorum and the lists', params: noArgs('validators'), format: formatValidators },
   manifest: {
