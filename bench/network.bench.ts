@@ -7,10 +7,13 @@
  * (src/peerfinder/sim, same defaults): real sockets and processes against a manual clock.
  *
  * Rows: that time (and that the graph is then one connected mesh); RSS per node against a bare Node
- * process; how long a validation injected at one node by a harness validator peer (from 127.0.153.x)
- * takes to be accepted by every node, and that each node accepted it once and sent it to no peer
- * twice. The validator's key is in every node's [validators] (trusted, as a UNL would make it), so
- * no relay policy holds it back.
+ * process; the nodes' CPU while idle; how long a validation injected at one node by a harness
+ * validator peer (from 127.0.153.1) takes to be accepted by every node (its first acceptance: the
+ * overlay's `verifiedItem`), and that each node accepted and relayed it once and sent it to no peer
+ * twice (from the differences of its counters). Two validators: the first one's validation warms the
+ * path up, the second one's is measured. Both keys are in every node's [validators] (trusted, as a
+ * UNL would make them), so no relay policy could hold them back ([relay_validations] stays at its
+ * default, all).
  *
  * How the nodes run: one process each, started from an esbuild bundle (bench/network/bundle.ts), not
  * one TypeScript loader each; the start cost (fork to code loaded) is in the first row's note.
@@ -44,7 +47,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function configText(ip: string, seed: { ip: string; port: number } | undefined, validator: string): string {
+function configText(ip: string, seed: { ip: string; port: number } | undefined, validators: string[]): string {
   return [
     '[port_peer]',
     `ip = ${ip}`,
@@ -53,7 +56,7 @@ function configText(ip: string, seed: { ip: string; port: number } | undefined, 
     '',
     ...(seed ? ['[ips]', `${seed.ip} ${seed.port}`, ''] : []),
     '[validators]',
-    validator,
+    ...validators,
     '',
   ].join('\n');
 }
@@ -88,15 +91,15 @@ function connected(all: NodeStatus[]): boolean {
 const statuses = (nodes: NodeProc[], gc = false) => Promise.all(nodes.map((n) => n.status(gc)));
 
 /** Start the nodes on the simulation's schedule; resolves with ms from the seed's start to convergence. */
-async function converge(nodes: NodeProc[], validator: string, outMax: number, inMax: number) {
+async function converge(nodes: NodeProc[], validators: string[], outMax: number, inMax: number) {
   const t0 = performance.now();
-  const seed = await nodes[0]!.start(configText(nodes[0]!.ip, undefined, validator));
+  const seed = await nodes[0]!.start(configText(nodes[0]!.ip, undefined, validators));
   const rest = nodes.slice(1);
   const perSecond = Math.ceil(rest.length / 10);
   const starts: Promise<unknown>[] = [];
   for (let i = 0; i < rest.length; i += perSecond) {
     await sleep(Math.max(0, t0 + 1000 * (i / perSecond + 1) - performance.now()));
-    for (const n of rest.slice(i, i + perSecond)) starts.push(n.start(configText(n.ip, { ip: nodes[0]!.ip, port: seed.port }, validator)));
+    for (const n of rest.slice(i, i + perSecond)) starts.push(n.start(configText(n.ip, { ip: nodes[0]!.ip, port: seed.port }, validators)));
   }
   await Promise.all(starts);
   const allStartedMs = performance.now() - t0;
@@ -113,10 +116,8 @@ async function converge(nodes: NodeProc[], validator: string, outMax: number, in
   }
 }
 
-/** A harness validator peer connects to `at` and sends one validation; every node's first acceptance is timed. */
-async function injectValidation(nodes: NodeProc[], at: NodeProc, v: TestValidator) {
-  const accepted = new Map<NodeProc, number>();
-  for (const n of nodes) n.onAccepted = (atMs) => accepted.set(n, atMs);
+/** A harness validator peer, connected to one node, that sends validations of a chain of ledgers. */
+async function harnessPeer(at: NodeProc) {
   const est = await dialPeer({
     host: at.ip,
     port: at.port!,
@@ -125,38 +126,68 @@ async function injectValidation(nodes: NodeProc[], at: NodeProc, v: TestValidato
   });
   est.socket.resume(); // nothing it is sent matters here
   est.socket.on('error', () => {});
-  const validation = new LedgerChain(1000).validationBy(v, netNow());
-  const frame = encodeFrame(MessageType.VALIDATION, encodeMessage('VALIDATION', { validation } as never));
-  const sentAt = performance.timeOrigin + performance.now();
-  est.socket.write(frame);
-  const deadline = Date.now() + 60_000;
-  while (accepted.size < nodes.length && Date.now() < deadline) await sleep(5);
-  const reachedAll = accepted.size === nodes.length;
-  const lastMs = Math.max(...accepted.values()) - sentAt;
-  const medianMs = median([...accepted.values()].map((t) => t - sentAt));
-  await sleep(1000); // late copies arrive and are counted as duplicates, not accepted twice
-  const after = await statuses(nodes);
-  est.socket.destroy();
+  const chain = new LedgerChain(1000);
   return {
-    reached: accepted.size,
-    reachedAll,
-    lastMs,
-    medianMs,
-    acceptedOnce: after.filter((s) => s.validationsAccepted === 1).length,
-    relayedOnce: after.filter((s) => s.validationsRelayed === 1).length,
-    sentTwiceToAPeer: after.filter((s) => s.maxValidationFramesToOnePeer > 1).length,
-    exactlyOnce: after.filter((s) => s.validationsAccepted === 1 && s.validationsRelayed === 1 && s.maxValidationFramesToOnePeer <= 1).length,
-    duplicatesReceived: after.reduce((a, s) => a + s.validationsDuplicate, 0),
-    framesSent: after.reduce((a, s) => a + s.validationFramesSent, 0),
+    /** Send one validation of the next ledger by `v`; the time it was written (ms since the epoch). */
+    send(v: TestValidator): number {
+      chain.advance();
+      const validation = chain.validationBy(v, netNow());
+      est.socket.write(encodeFrame(MessageType.VALIDATION, encodeMessage('VALIDATION', { validation } as never)));
+      return performance.timeOrigin + performance.now();
+    },
+    close: () => est.socket.destroy(),
   };
+}
+
+/**
+ * One validation sent and followed: every node's first acceptance timed, then (after a second for late
+ * copies) what each node did with it, from the differences of its counters.
+ */
+async function followValidation(nodes: NodeProc[], send: () => number) {
+  const before = await statuses(nodes);
+  const accepted = new Map<NodeProc, number>();
+  for (const n of nodes) n.onAccepted = (atMs) => accepted.set(n, atMs);
+  const sentAt = send();
+  const deadline = Date.now() + 120_000;
+  while (accepted.size < nodes.length && Date.now() < deadline) await sleep(5);
+  const delays = [...accepted.values()].map((t) => t - sentAt);
+  await sleep(1000); // late copies arrive, and are counted as duplicates if they are not accepted twice
+  const after = await statuses(nodes);
+  for (const n of nodes) n.onAccepted = undefined;
+  let framesSent = 0;
+  let duplicates = 0;
+  let exactlyOnce = 0;
+  let sentTwice = 0;
+  after.forEach((a, i) => {
+    const b = before[i]!;
+    const perPeer = Object.entries(a.validationFramesTo).map(([k, m]) => m - (b.validationFramesTo[k] ?? 0));
+    framesSent += perPeer.reduce((x, y) => x + y, 0);
+    duplicates += a.validationsDuplicate - b.validationsDuplicate;
+    const twice = perPeer.some((m) => m > 1);
+    if (twice) sentTwice++;
+    if (a.validationsAccepted - b.validationsAccepted === 1 && a.validationsRelayed - b.validationsRelayed === 1 && !twice) exactlyOnce++;
+  });
+  return { reached: accepted.size, lastMs: accepted.size === nodes.length ? Math.max(...delays) : NaN, medianMs: median(delays), exactlyOnce, sentTwice, framesSent, duplicates };
+}
+
+/** CPU the nodes use together while idle (converged, nothing sent), as a share of one core per node. */
+async function idleCpu(nodes: NodeProc[], ms: number): Promise<number> {
+  const a = await statuses(nodes);
+  const t0 = performance.now();
+  await sleep(ms);
+  const b = await statuses(nodes);
+  const used = b.reduce((x, s, i) => x + s.cpuMicros - a[i]!.cpuMicros, 0) / 1000;
+  return used / (performance.now() - t0) / nodes.length;
 }
 
 export async function benchNetwork(opts: BenchOptions): Promise<BenchResult[]> {
   const count = opts.quick ? 10 : 100;
   const [nodeBundle, bareBundle] = await Promise.all([bundle('bench/network/node-process.ts', 'network-node'), bundle('bench/network/bare-process.ts', 'bare-process')]);
-  const { outMax, inMax } = slotLimits(parseConfig(configText(`${NET}1`, undefined, TestKey.random().n9), 'limits.cfg'));
+  const { outMax, inMax } = slotLimits(parseConfig(configText(`${NET}1`, undefined, []), 'limits.cfg'));
   const sim = runScenario({ nodes: count, seed: 1, maxSeconds: SIM_MAX_S, settleSeconds: 0 });
   const bareRss = await bareProcessRss(bareBundle);
+  // Two validators on every node's [validators]: the first warms the path up, the second is measured.
+  const warmer = new TestValidator(TestKey.random(), false);
   const validator = new TestValidator(TestKey.random(), false);
   const forkStart = performance.now();
   const nodes = await forkNodes(
@@ -165,46 +196,56 @@ export async function benchNetwork(opts: BenchOptions): Promise<BenchResult[]> {
   );
   const forkMs = performance.now() - forkStart;
   try {
-    const c = await converge(nodes, validator.master.n9, outMax, inMax);
+    const c = await converge(nodes, [warmer.master.n9, validator.master.n9], outMax, inMax);
     const links = c.all.reduce((a, s) => a + s.out, 0);
     const atOut = c.all.filter((s) => s.out >= outMax).length;
     // Inject at the non-seed node with the most free inbound slots (the harness peer needs one).
     let at = 1;
     for (let i = 2; i < count; i++) if (c.all[i]!.in < c.all[at]!.in) at = i;
     const target = nodes[at]!;
-    const v = await injectValidation(nodes, target, validator);
+    const idle = await idleCpu(nodes, opts.quick ? 2000 : 10_000);
+    const harness = await harnessPeer(target);
+    const first = await followValidation(nodes, () => harness.send(warmer));
+    const v = await followValidation(nodes, () => harness.send(validator));
+    harness.close();
     const mem = await statuses(nodes, true);
     const rss = mem.map((s) => s.rssBytes);
     const loadedCpu = mean(nodes.map((n) => n.loaded.cpuMicros)) / 1000;
     const loadedRss = mean(nodes.map((n) => n.loaded.rssBytes));
     const simS = sim.convergedAfterS;
+    const once = (x: typeof v) => `accepted by ${x.reached}, ${x.exactlyOnce} accepted and relayed it exactly once, ${x.sentTwice} sent it twice to a peer; ${x.framesSent} frames sent, ${x.duplicates} copies dropped as duplicates`;
     const rows: BenchResult[] = [
       {
-        name: `network of ${count} nodes from one seed: every node has its outbound peers (${count} processes from a bundle, forked in ${r1(forkMs / 1000)} s, ${r1(loadedCpu)} ms CPU each to load; all started ${r1(c.allStartedMs / 1000)} s after the seed; ${atOut} at ${outMax} out, ${links} links; graph ${c.connected ? 'connected' : 'SPLIT'})`,
+        name: `network: every node has its outbound peers (${count} nodes from one seed, rippled's defaults; ${count} processes from a bundle, forked in ${r1(forkMs / 1000)} s, ${r1(loadedCpu)} ms CPU each to load; started on the sim's 10 s schedule, the last ${r1(c.allStartedMs / 1000)} s after the seed, converged ${r1((c.ms - c.allStartedMs) / 1000)} s after it; ${atOut} at ${outMax} out, ${links} links)`,
         value: r1(c.ms / 1000),
         unit: 's',
         baseline: `discovery sim ${simS === undefined ? `> ${SIM_MAX_S}` : simS} s simulated`,
         ...(simS ? { ratio: r2(c.ms / 1000 / simS) } : {}),
       },
       {
-        name: `network of ${count} nodes: connected mesh (1 = one connected graph over the nodes' peer lists)`,
+        name: `network: one connected mesh once they have (${count} nodes; 1 = one connected graph over the nodes' own peer lists)`,
         value: c.connected ? 1 : 0,
         unit: 'bool',
       },
       {
-        name: `network of ${count} nodes: RSS per node (one process each, after a GC; median; mean ${r1(mean(rss) / MiB)}, min ${r1(Math.min(...rss) / MiB)}, max ${r1(Math.max(...rss) / MiB)}; code loaded, not started ${r1(loadedRss / MiB)})`,
+        name: `network: RSS per node (${count} nodes, one process each, after a GC; median; mean ${r1(mean(rss) / MiB)}, min ${r1(Math.min(...rss) / MiB)}, max ${r1(Math.max(...rss) / MiB)}; code loaded, not started ${r1(loadedRss / MiB)})`,
         value: r1(median(rss) / MiB),
         unit: 'MiB',
         baseline: `bare Node process ${r1(bareRss / MiB)} MiB`,
         ratio: r2(median(rss) / bareRss),
       },
       {
-        name: `network of ${count} nodes: validation from a trusted harness validator ([validators]) accepted by all (reached ${v.reached}; accepted once ${v.acceptedOnce}, relayed once ${v.relayedOnce}, sent twice to a peer ${v.sentTwiceToAPeer}; ${v.framesSent} frames sent, ${v.duplicatesReceived} duplicates dropped; median node ${r1(v.medianMs)} ms)`,
-        value: v.reachedAll ? r1(v.lastMs) : NaN,
+        name: `network: CPU per idle node once converged (${count} nodes, over ${opts.quick ? 2 : 10} s)`,
+        value: r2(idle * 100),
+        unit: '% of a core',
+      },
+      {
+        name: `network: a validation reaches every node (${count} nodes; a harness validator trusted in [validators], injected at one node; the second of two validators, after one to warm up (it took ${r1(first.lastMs)} ms); ${once(v)}; median node ${r1(v.medianMs)} ms)`,
+        value: r1(v.lastMs),
         unit: 'ms',
       },
       {
-        name: `network of ${count} nodes: nodes that accepted the validation once, relayed it once and sent it to no peer twice`,
+        name: `network: nodes that accepted the validation once, relayed it once and sent it to no peer twice (of ${count}; warm-up validation: ${first.exactlyOnce})`,
         value: v.exactlyOnce,
         unit: `of ${count}`,
       },

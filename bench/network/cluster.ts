@@ -7,13 +7,15 @@ import type { FromNode, NodeStatus, ToNode } from './node-process.js';
 
 export interface NodeProc {
   ip: string;
+  pid: number;
   /** Set once started. */
   port?: number;
   n9?: string;
   /** Wall time from fork until the code was loaded, and the process's CPU and RSS then. */
   loaded: { wallMs: number; cpuMicros: number; rssBytes: number };
   start(configText: string): Promise<{ port: number; n9: string }>;
-  status(gc?: boolean): Promise<NodeStatus>;
+  /** `peers`: list the peers' keys (default true). */
+  status(gc?: boolean, peers?: boolean): Promise<NodeStatus>;
   /** Called with the time (ms since the epoch) the node first accepted a validation. */
   onAccepted?: (atMs: number) => void;
   stop(): Promise<void>;
@@ -38,6 +40,7 @@ export function forkNode(bundlePath: string, ip: string): Promise<NodeProc> {
       if ('loaded' in m) {
         proc = {
           ip,
+          pid: child.pid!,
           loaded: { wallMs: performance.now() - t0, ...m.loaded },
           start: (configText) =>
             new Promise((res, rej) => {
@@ -49,10 +52,10 @@ export function forkNode(bundlePath: string, ip: string): Promise<NodeProc> {
               onFailed = rej;
               child.send({ start: { configText, name: `${ip}.cfg` } } satisfies ToNode);
             }),
-          status: (gc = false) =>
+          status: (gc = false, peers = true) =>
             new Promise((res) => {
               statusWaiters.push(res);
-              child.send({ status: true, gc } satisfies ToNode);
+              child.send({ status: true, gc, peers } satisfies ToNode);
             }),
           stop: () =>
             new Promise((res) => {

@@ -22,7 +22,7 @@ export interface NodeStatus {
   n9: string;
   out: number;
   in: number;
-  /** Keys of every active peer (either direction). */
+  /** Keys of every active peer (either direction); empty when not asked for. */
   peers: string[];
   rssBytes: number;
   cpuMicros: number;
@@ -31,12 +31,11 @@ export interface NodeStatus {
   /** Relay outcomes for validations. */
   validationsRelayed: number;
   validationsDuplicate: number;
-  /** VALIDATION frames sent, most to any one peer. */
-  validationFramesSent: number;
-  maxValidationFramesToOnePeer: number;
+  /** VALIDATION frames sent to each active peer, by its key. */
+  validationFramesTo: Record<string, number>;
 }
 
-export type ToNode = { start: { configText: string; name: string } } | { status: true; gc: boolean } | { stop: true };
+export type ToNode = { start: { configText: string; name: string } } | { status: true; gc: boolean; peers: boolean } | { stop: true };
 export type FromNode =
   | { loaded: { cpuMicros: number; rssBytes: number } }
   | { started: { port: number; n9: string } }
@@ -74,24 +73,22 @@ async function start(configText: string, name: string): Promise<void> {
   send({ started: { port: d.overlay.address!.port, n9: d.identity.n9 } });
 }
 
-function status(gc: boolean): NodeStatus {
+function status(gc: boolean, withPeers: boolean): NodeStatus {
   if (gc) (globalThis as { gc?: () => void }).gc?.();
   const d = daemon!;
   const peers = d.overlay.peers();
-  const sent = peers.map((p) => p.traffic.out.get(MessageType.VALIDATION)?.messages ?? 0);
   const slots = d.overlay.slotCounts();
   return {
     n9: d.identity.n9,
     out: slots.out,
     in: slots.in,
-    peers: peers.map((p) => p.info.n9),
+    peers: withPeers ? peers.map((p) => p.info.n9) : [],
     rssBytes: process.memoryUsage().rss,
     cpuMicros: cpuNow(),
     validationsAccepted: counts.accepted,
     validationsRelayed: counts.relayed,
     validationsDuplicate: counts.duplicate,
-    validationFramesSent: sent.reduce((a, b) => a + b, 0),
-    maxValidationFramesToOnePeer: Math.max(0, ...sent),
+    validationFramesTo: Object.fromEntries(peers.map((p) => [p.info.n9, p.traffic.out.get(MessageType.VALIDATION)?.messages ?? 0])),
   };
 }
 
@@ -103,7 +100,7 @@ async function stop(): Promise<never> {
 
 process.on('message', (m: ToNode) => {
   if ('start' in m) start(m.start.configText, m.start.name).catch((e: Error) => send({ failed: e.message }));
-  else if ('status' in m) send({ status: status(m.gc) });
+  else if ('status' in m) send({ status: status(m.gc, m.peers) });
   else void stop();
 });
 process.on('disconnect', () => void stop());
