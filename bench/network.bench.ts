@@ -143,8 +143,9 @@ async function harnessPeer(at: NodeProc) {
  * One validation sent and followed: every node's first acceptance timed, then (after a second for late
  * copies) what each node did with it, from the differences of its counters.
  */
-async function followValidation(nodes: NodeProc[], send: () => number) {
+async function followValidation(nodes: NodeProc[], send: () => number, idleShare: number) {
   const before = await statuses(nodes);
+  const t0 = performance.now();
   const accepted = new Map<NodeProc, number>();
   for (const n of nodes) n.onAccepted = (atMs) => accepted.set(n, atMs);
   const sentAt = send();
@@ -153,7 +154,10 @@ async function followValidation(nodes: NodeProc[], send: () => number) {
   const delays = [...accepted.values()].map((t) => t - sentAt);
   await sleep(1000); // late copies arrive, and are counted as duplicates if they are not accepted twice
   const after = await statuses(nodes);
+  const windowMs = performance.now() - t0;
   for (const n of nodes) n.onAccepted = undefined;
+  // The nodes' CPU over the window less what they use idle in as long: the validation's cost to the network.
+  const cpuMs = after.reduce((x, a, i) => x + a.cpuMicros - before[i]!.cpuMicros, 0) / 1000 - idleShare * nodes.length * windowMs;
   let framesSent = 0;
   let duplicates = 0;
   let exactlyOnce = 0;
@@ -167,7 +171,7 @@ async function followValidation(nodes: NodeProc[], send: () => number) {
     if (twice) sentTwice++;
     if (a.validationsAccepted - b.validationsAccepted === 1 && a.validationsRelayed - b.validationsRelayed === 1 && !twice) exactlyOnce++;
   });
-  return { reached: accepted.size, lastMs: accepted.size === nodes.length ? Math.max(...delays) : NaN, medianMs: median(delays), exactlyOnce, sentTwice, framesSent, duplicates };
+  return { cpuMs, reached: accepted.size, lastMs: accepted.size === nodes.length ? Math.max(...delays) : NaN, medianMs: median(delays), exactlyOnce, sentTwice, framesSent, duplicates };
 }
 
 /** CPU the nodes use together while idle (converged, nothing sent), as a share of one core per node. */
@@ -205,15 +209,15 @@ export async function benchNetwork(opts: BenchOptions): Promise<BenchResult[]> {
     const target = nodes[at]!;
     const idle = await idleCpu(nodes, opts.quick ? 2000 : 10_000);
     const harness = await harnessPeer(target);
-    const first = await followValidation(nodes, () => harness.send(warmer));
-    const v = await followValidation(nodes, () => harness.send(validator));
+    const first = await followValidation(nodes, () => harness.send(warmer), idle);
+    const v = await followValidation(nodes, () => harness.send(validator), idle);
     harness.close();
     const mem = await statuses(nodes, true);
     const rss = mem.map((s) => s.rssBytes);
     const loadedCpu = mean(nodes.map((n) => n.loaded.cpuMicros)) / 1000;
     const loadedRss = mean(nodes.map((n) => n.loaded.rssBytes));
     const simS = sim.convergedAfterS;
-    const once = (x: typeof v) => `accepted by ${x.reached}, ${x.exactlyOnce} accepted and relayed it exactly once, ${x.sentTwice} sent it twice to a peer; ${x.framesSent} frames sent, ${x.duplicates} copies dropped as duplicates`;
+    const once = (x: typeof v) => `accepted by ${x.reached}, ${x.exactlyOnce} accepted and relayed it exactly once, ${x.sentTwice} sent it twice to a peer; ${x.framesSent} frames sent, ${x.duplicates} copies dropped as duplicates; ≈ ${Math.round(x.cpuMs)} ms of the nodes' CPU in all (their idle use taken off)`;
     const rows: BenchResult[] = [
       {
         name: `network: every node has its outbound peers (${count} nodes from one seed, rippled's defaults; ${count} processes from a bundle, forked in ${r1(forkMs / 1000)} s, ${r1(loadedCpu)} ms CPU each to load; started on the sim's 10 s schedule, the last ${r1(c.allStartedMs / 1000)} s after the seed, converged ${r1((c.ms - c.allStartedMs) / 1000)} s after it; ${atOut} at ${outMax} out, ${links} links)`,

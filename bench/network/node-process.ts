@@ -44,6 +44,14 @@ export type FromNode =
   | { failed: string };
 
 const send = (m: FromNode) => process.send!(m);
+/** RSS, or NaN when it cannot be read (at the file-descriptor limit, reading it needs a descriptor). */
+const rssNow = () => {
+  try {
+    return process.memoryUsage().rss;
+  } catch {
+    return NaN;
+  }
+};
 const cpuNow = () => {
   const c = process.cpuUsage();
   return c.user + c.system;
@@ -83,7 +91,7 @@ function status(gc: boolean, withPeers: boolean): NodeStatus {
     out: slots.out,
     in: slots.in,
     peers: withPeers ? peers.map((p) => p.info.n9) : [],
-    rssBytes: process.memoryUsage().rss,
+    rssBytes: rssNow(),
     cpuMicros: cpuNow(),
     validationsAccepted: counts.accepted,
     validationsRelayed: counts.relayed,
@@ -104,4 +112,4 @@ process.on('message', (m: ToNode) => {
   else void stop();
 });
 process.on('disconnect', () => void stop());
-send({ loaded: { cpuMicros: cpuNow(), rssBytes: process.memoryUsage().rss } });
+send({ loaded: { cpuMicros: cpuNow(), rssBytes: rssNow() } });
