@@ -25,7 +25,9 @@ export interface NodeProc {
 export function forkNode(bundlePath: string, ip: string): Promise<NodeProc> {
   const t0 = performance.now();
   // Plain node: no TypeScript loader (the bundle is JS); --expose-gc for the RSS figures.
-  const child: ChildProcess = fork(bundlePath, [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=DIR: each node writes a V8 CPU profile there when it stops (as bench/load.bench.ts's targets do).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const child: ChildProcess = fork(bundlePath, [], { execArgv: ['--expose-gc', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const statusWaiters: ((s: NodeStatus) => void)[] = [];
   let onStarted: ((s: { port: number; n9: string }) => void) | undefined;
   let onFailed: ((e: Error) => void) | undefined;
