@@ -5,6 +5,8 @@
  * - `npm run bench -- --quick` runs each bench for a few seconds (CI: test/bench-quick.test.ts) and
  *   only prints; the reduce-relay network bench (about a minute, 20 nodes) and the discovery simulation
  *   (test/peerfinder/sim.test.ts runs its 30-node case) are left out of it.
+ * - `npm run bench -- network` (100 of our nodes, one process each; `--quick`: 10) and `-- scale`
+ *   (5,000 idle peers on one node; `--quick`: 300) are in both runs.
  * - `npm run bench -- reduce-relay` / `-- load` run the benches named and only print; `--write` adds
  *   their table to BENCHMARKS.md as well (for a run that must keep off other benches' addresses).
  */
@@ -14,8 +16,10 @@ import { benchDiscovery } from './discovery.bench.js';
 import { benchFraming } from './framing.bench.js';
 import { benchHandshake } from './handshake.bench.js';
 import { benchLoad } from './load.bench.js';
+import { benchNetwork } from './network.bench.js';
 import { benchRelay } from './relay.bench.js';
 import { benchReduceRelay } from './reduce-relay.bench.js';
+import { benchScale } from './scale.bench.js';
 import type { BenchFunction, BenchResult } from './types.js';
 
 const args = process.argv.slice(2);
@@ -27,6 +31,8 @@ const named: Record<string, BenchFunction> = {
   load: benchLoad,
   'reduce-relay': benchReduceRelay,
   discovery: benchDiscovery,
+  network: benchNetwork,
+  scale: benchScale,
 };
 const picked = args.filter((a) => !a.startsWith('--'));
 for (const p of picked) if (!named[p]) throw new Error(`no bench named ${p}; known: ${Object.keys(named).join(', ')}`);
