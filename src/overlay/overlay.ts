@@ -151,6 +151,11 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
     };
   }
 
+  /** Signature checks of relayed items (a VerifyPool unless [overlay] verify_threads = 0). */
+  get verifyPool(): Verifier {
+    return this.verifier;
+  }
+
   /** Items (transactions, proposals, validations, manifests) passed on since start, for the status log. */
   get relayed(): { items: number } {
     return this.fanout.relayed;

@@ -180,7 +180,7 @@ export class RelayFanout {
   /** The part of relay after the signature check: charge a forgery, or pass the item on. */
   private afterVerify(item: Verified, ok: boolean): void {
     const { deps } = this;
-    const { from, msg, frame, skip, policy, validator } = item;
+    const { from, msg, frame, policy, validator } = item;
     const hub = deps.validators;
     if (!ok) {
       deps.onOutcome(msg.name, 'refused');
@@ -213,8 +213,13 @@ export class RelayFanout {
     } else if (policy === 'hold') return;
     deps.onOutcome(msg.name, 'relayed');
     this.relayed.items++;
+    // Peers whose copies came while this one was checked have it already.
+    const later = deps.router.takeSenders(item.key);
+    const skip = later ? new Set([...item.skip, ...later]) : item.skip;
     if (validator !== undefined) deps.vpRelay.observe(item.key, validator, skip);
-    const txPlan = msg.name === 'TRANSACTION' ? deps.txRelay.plan(msg.message.rawTransaction, [...deps.peers()], skip) : undefined;
+    // With transaction reduce-relay and its metrics off, every peer gets it whole: no plan to make.
+    const planned = msg.name === 'TRANSACTION' && (deps.txRelay.enabled || deps.txRelay.metricsOn);
+    const txPlan = planned ? deps.txRelay.plan(msg.message.rawTransaction, [...deps.peers()], skip) : undefined;
     for (const f of txPlan?.flushes ?? []) deps.peer(f.peerId)?.send('HAVE_TRANSACTIONS', f.message);
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     // A 64 MiB payload (accepted, as rippled does) fits only a compressed frame: none for the others.
@@ -229,7 +234,9 @@ export class RelayFanout {
       if (txPlan && !txPlan.send.has(p.id)) continue; // gets the hash in its next TMHaveTransactions
       const lz4 = p.info.features.compression;
       const out = lz4 ? (framed.lz4 ??= tryEncodeFrame(frame.type, payload, true) ?? null) : (framed.plain ??= tryEncodeFrame(frame.type, payload, false) ?? null);
-      if (out) p.sendFrame(frame.type, out);
+      if (!out) continue;
+      p.cork(); // this tick's items leave in one write per peer
+      p.sendFrame(frame.type, out);
     }
   }
 }

@@ -51,25 +51,67 @@ export function verifyProposalSignature(p: ProposalSignature): boolean {
 }
 
 /**
- * The job with its bytes copied into one buffer of their own, and that buffer, to transfer to a worker.
- * Posting a view of a larger buffer (a socket read) would copy all of that buffer.
+ * A batch of jobs as one buffer of their bytes (copied: posting views of a socket read would copy all
+ * of it) and two small arrays, so that posting it to a worker is three transfers, not a clone per job.
  */
-export function packJob(job: VerifyJob): { job: VerifyJob; buffer: ArrayBuffer } {
-  if (job.kind !== 'proposal') {
-    const raw = new Uint8Array(job.raw);
-    return { job: { kind: job.kind, raw }, buffer: raw.buffer as ArrayBuffer };
-  }
-  const parts = [job.previousledger, job.currentTxHash, job.nodePubKey, job.signature];
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  const views: Uint8Array[] = [];
+export interface PackedBatch {
+  kinds: Uint8Array;
+  /** Where each job's bytes end in `bytes`. */
+  ends: Uint32Array;
+  bytes: Uint8Array;
+}
+
+const KINDS = ['transaction', 'validation', 'proposal'] as const;
+/** A proposal's bytes: proposeSeq, closeTime (4 each), then 1-byte lengths of the four fields, then the fields. */
+const PROPOSAL_HEAD = 12;
+
+export function packBatch(jobs: readonly VerifyJob[]): PackedBatch {
+  const sizes = jobs.map((j) => (j.kind === 'proposal' ? PROPOSAL_HEAD + j.previousledger.length + j.currentTxHash.length + j.nodePubKey.length + j.signature.length : j.raw.length));
+  const bytes = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
+  const view = new DataView(bytes.buffer);
+  const kinds = new Uint8Array(jobs.length);
+  const ends = new Uint32Array(jobs.length);
   let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    views.push(all.subarray(at, at + p.length));
-    at += p.length;
+  jobs.forEach((j, i) => {
+    kinds[i] = KINDS.indexOf(j.kind);
+    if (j.kind !== 'proposal') bytes.set(j.raw, at);
+    else {
+      const fields = [j.previousledger, j.currentTxHash, j.nodePubKey, j.signature];
+      view.setUint32(at, j.proposeSeq >>> 0);
+      view.setUint32(at + 4, j.closeTime >>> 0);
+      let f = at + PROPOSAL_HEAD;
+      fields.forEach((field, k) => {
+        bytes[at + 8 + k] = field.length; // each under 256: checkProposal saw to it
+        bytes.set(field, f);
+        f += field.length;
+      });
+    }
+    at += sizes[i]!;
+    ends[i] = at;
+  });
+  return { kinds, ends, bytes };
+}
+
+export function unpackBatch(b: PackedBatch): VerifyJob[] {
+  const view = new DataView(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
+  const jobs: VerifyJob[] = [];
+  let at = 0;
+  for (let i = 0; i < b.kinds.length; i++) {
+    const end = b.ends[i]!;
+    const kind = KINDS[b.kinds[i]!]!;
+    if (kind !== 'proposal') jobs.push({ kind, raw: b.bytes.subarray(at, end) });
+    else {
+      let f = at + PROPOSAL_HEAD;
+      const [previousledger, currentTxHash, nodePubKey, signature] = [0, 1, 2, 3].map((k) => {
+        const field = b.bytes.subarray(f, f + b.bytes[at + 8 + k]!);
+        f += field.length;
+        return field;
+      }) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+      jobs.push({ kind, proposeSeq: view.getUint32(at), closeTime: view.getUint32(at + 4), previousledger, currentTxHash, nodePubKey, signature });
+    }
+    at = end;
   }
-  const [previousledger, currentTxHash, nodePubKey, signature] = views as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
-  return { job: { kind: 'proposal', proposeSeq: job.proposeSeq, closeTime: job.closeTime, previousledger, currentTxHash, nodePubKey, signature }, buffer: all.buffer as ArrayBuffer };
+  return jobs;
 }
 
 function notForged(check: () => SignatureCheck): boolean {

@@ -9,7 +9,7 @@
  *   worker is replaced; a worker that cannot even start three times in a row leaves the pool verifying
  *   inline (logged once). Jobs still waiting when the pool closes are answered `undefined` (not verified).
  * - Workers start with the first job; until one has loaded, jobs are verified at once on the event loop.
- * - Workers are unref'd and terminated on close, so they never keep the process alive.
+ * - An idle worker is unref'd (only one with jobs keeps the process alive), and all are terminated on close.
  * - Loads from the built dist/ (verify-worker.js) and from TypeScript sources under tsx or vitest
  *   (verify-worker.ts, through tsx's loader registered in the worker).
  */
@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { packJob, runVerifyJob, type VerifyJob } from './verify-jobs.js';
+import { packBatch, runVerifyJob, type VerifyJob } from './verify-jobs.js';
 import type { VerifyAnswer, VerifyBatch } from './verify-worker.js';
 
 /** Called once per job: its verdict (false: verifiably bad signature), or undefined when never verified. */
@@ -110,6 +110,11 @@ export class VerifyPool implements Verifier {
     return this.opts.queueMax;
   }
 
+  /** Workers loaded and taking jobs. */
+  get startedWorkers(): number {
+    return this.slots.filter((s) => s.started).length;
+  }
+
   /** The live worker threads (tests end one to check that its jobs are still answered). */
   get workers(): Worker[] {
     return this.slots.flatMap((s) => (s.worker ? [s.worker] : []));
@@ -174,17 +179,16 @@ export class VerifyPool implements Verifier {
   private post(slot: Slot, items: Pending[]): void {
     const worker = slot.worker!;
     const id = this.nextBatch++;
-    const packed = items.map((p) => packJob(p.job));
-    const batch: VerifyBatch = { id, jobs: packed.map((p) => p.job) };
+    const batch: VerifyBatch = { id, ...packBatch(items.map((p) => p.job)) };
     slot.inflight.set(id, items);
+    if (slot.load === 0) worker.ref(); // busy: keeps the process alive until its answers are in
     slot.load += items.length;
     this.stats.batches++;
-    worker.postMessage(batch, packed.map((p) => p.buffer));
+    worker.postMessage(batch, [batch.kinds.buffer, batch.ends.buffer, batch.bytes.buffer] as ArrayBuffer[]);
   }
 
   private spawn(slot: Slot): Worker {
     const worker = startWorker();
-    worker.unref();
     worker.on('message', (m: VerifyAnswer | 'ready') => {
       if (slot.worker !== worker) return;
       slot.started = true;
@@ -194,6 +198,7 @@ export class VerifyPool implements Verifier {
       if (!items) return;
       slot.inflight.delete(m.id);
       slot.load -= items.length;
+      if (slot.load === 0) worker.unref(); // idle: never what keeps the process alive
       this.count -= items.length;
       for (let i = 0; i < items.length; i++) items[i]!.done(m.verdicts[i] === 1);
     });
@@ -204,6 +209,7 @@ export class VerifyPool implements Verifier {
       if (slot.worker !== worker || this.closed) return;
       this.onDeath(slot);
     });
+    worker.unref(); // after the listeners, which would ref it again; ref'd only while it has jobs
     return worker;
   }
 

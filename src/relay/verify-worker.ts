@@ -3,11 +3,10 @@
  * answers one verdict per job, in order (1: relay, 0: verifiably bad signature).
  */
 import { parentPort } from 'node:worker_threads';
-import { runVerifyJob, type VerifyJob } from './verify-jobs.js';
+import { runVerifyJob, unpackBatch, type PackedBatch } from './verify-jobs.js';
 
-export interface VerifyBatch {
+export interface VerifyBatch extends PackedBatch {
   id: number;
-  jobs: VerifyJob[];
 }
 
 export interface VerifyAnswer {
@@ -16,8 +15,9 @@ export interface VerifyAnswer {
 }
 
 parentPort?.on('message', (batch: VerifyBatch) => {
-  const verdicts = new Uint8Array(batch.jobs.length);
-  for (let i = 0; i < batch.jobs.length; i++) verdicts[i] = runVerifyJob(batch.jobs[i]!) ? 1 : 0;
+  const jobs = unpackBatch(batch);
+  const verdicts = new Uint8Array(jobs.length);
+  for (let i = 0; i < jobs.length; i++) verdicts[i] = runVerifyJob(jobs[i]!) ? 1 : 0;
   const answer: VerifyAnswer = { id: batch.id, verdicts };
   parentPort!.postMessage(answer, [verdicts.buffer]);
 });
