@@ -150,7 +150,7 @@ async function relay(t: Target, items: string[], warmup: number, bare: boolean) 
   await sender.held; // connected, warm-up items delivered
   // The warm-up started the node's verify workers ([overlay] verify_threads: one per core); loading
   // them (TypeScript, under tsx) takes seconds, and is not what this row measures.
-  const workers = bare ? 0 : availableParallelism();
+  const workers = bare ? 0 : Number(process.env.BENCH_VERIFY_THREADS ?? availableParallelism());
   const deadline = Date.now() + 60_000;
   while ((await t.stats()).verifyWorkers < workers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const before = await t.stats();

@@ -86,9 +86,11 @@ async function startBare(): Promise<{ ports: TargetPorts; stop: () => void }> {
 
 async function startNode(): Promise<{ ports: TargetPorts; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-load-'));
+  // BENCH_VERIFY_THREADS=N: [overlay] verify_threads for a comparison (0: verify on the event loop).
+  const verifyThreads = process.env.BENCH_VERIFY_THREADS ? `verify_threads = ${process.env.BENCH_VERIFY_THREADS}\n` : '';
   // No [ips]: nothing to dial. Slots for the load tool's peers, spread over many source addresses.
   const config = parseConfig(
-    `[port_peer]\nip = ${host}\nport = 51235\nprotocol = peer\n\n[peers_in_max]\n1000\n\n[peers_out_max]\n10\n\n[overlay]\nip_limit = 500\n`,
+    `[port_peer]\nip = ${host}\nport = 51235\nprotocol = peer\n\n[peers_in_max]\n1000\n\n[peers_out_max]\n10\n\n[overlay]\nip_limit = 500\n${verifyThreads}`,
     'load.cfg',
   );
   config.peerPort = { ...config.peerPort, port: 0 };

@@ -18,7 +18,7 @@
  * relay the rest. rippled charges nothing for an invalid manifest (it only declines to relay it), so
  * neither do we.
  */
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 import { encodeMessage, type PeerMessage } from '../protocol/codec.js';
 import type { TMManifests, TMProposeSet } from '../protocol/messages.js';
 import { Charge, type ChargeKind } from '../resource/resource.js';
@@ -148,7 +148,11 @@ function checkProposal(p: TMProposeSet): RelayCheck {
   return { ok: true, key: `prop:${id.toString('base64')}`, job, verify: () => verifyProposalSignature(job) };
 }
 
+/** crypto.hash (Node 20.12+) hashes one buffer without a Hash object: the relay keys every item. */
+const oneShot = (crypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+
 function sha512Half(...parts: Uint8Array[]): Buffer {
+  if (parts.length === 1 && oneShot) return oneShot('sha512', parts[0]!, 'buffer').subarray(0, 32);
   const h = createHash('sha512');
   for (const part of parts) h.update(part);
   return h.digest().subarray(0, 32);
