@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTransactionSignature } from '../src/ledger/signatures.js';
-import { VerifyPool, type VerifyDone } from '../src/relay/verify-pool.js';
+import { createVerifier, PoolShare, VerifyPool, type VerifyDone } from '../src/relay/verify-pool.js';
 import { packBatch, unpackBatch, type VerifyJob } from '../src/relay/verify-jobs.js';
 import { portOf, startNode, stopAllNodes, waitFor } from './support/nodes.js';
 import { forgedTransaction, signedTransaction } from './support/transactions.js';
@@ -112,6 +112,30 @@ describe('verify pool', () => {
     expect(late).toBeUndefined();
   });
 
+  it('gives the overlays of one process one pool, each with its own bound, closed with the last of them', { timeout: 90_000 }, async () => {
+    const a = createVerifier({ threads: 2, queueMax: 3 }) as PoolShare;
+    const b = createVerifier({ threads: 2, queueMax: 100 }) as PoolShare;
+    expect(a.pool).toBe(b.pool);
+    a.submit(txJob(signedTransaction(key, 1)), () => {}); // starts the workers (verified inline)
+    await waitFor('both workers loaded', () => a.pool.startedWorkers === 2, 60_000);
+    const got: (boolean | undefined)[] = [];
+    for (const [raw] of items(3, 400)) a.submit(txJob(raw), (ok) => got.push(ok));
+    expect(a.full).toBe(true);
+    expect(b.full).toBe(false);
+    await a.close(); // its jobs answered as never verified at once; the pool stays for b
+    expect(got).toEqual([undefined, undefined, undefined]);
+    const threads = b.pool.workers;
+    expect(threads).toHaveLength(2);
+    const verdicts = await Promise.all(items(5, 500).map(([raw]) => new Promise((r) => b.submit(txJob(raw), r))));
+    expect(verdicts).toEqual([true, true, true, true, false]);
+    const exited = threads.map((w) => new Promise((r) => w.once('exit', r)));
+    await b.close();
+    await Promise.all(exited);
+    const next = createVerifier({ threads: 2, queueMax: 1 }) as PoolShare;
+    expect(next.pool).not.toBe(a.pool); // a new pool for the next user
+    await next.close();
+  });
+
   it('loads its workers from TypeScript sources under tsx, and does not keep the process alive', { timeout: 120_000 }, async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/verify-pool-child.ts'], { cwd: new URL('..', import.meta.url).pathname });
     let out = '';
@@ -138,7 +162,7 @@ describe('relay through the verify pool on the wire', () => {
       if (m.name === 'TRANSACTION') heard.push(m.message.rawTransaction.toString('hex'));
     });
     const toHub = sender.overlay.peers()[0]!;
-    const pool = hub.overlay.verifyPool as VerifyPool;
+    const pool = (hub.overlay.verifyPool as PoolShare).pool;
     // The first item starts the hub's workers (verified inline meanwhile).
     const first = signedTransaction(key, 1000);
     toHub.send('TRANSACTION', { rawTransaction: first, status: 1 });

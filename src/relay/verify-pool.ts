@@ -3,6 +3,8 @@
  * same checks the relay runs inline (verify-jobs.ts). Jobs submitted in one tick are posted together,
  * one batch per worker, and each job is answered through its callback.
  *
+ * - Shared: the overlays of one process use one pool (createVerifier), each through a PoolShare with its
+ *   own bound; the pool closes with the last of them.
  * - Bounded: at most `queueMax` jobs wait or run at once; `full` says when the caller must not submit
  *   (the relay then drops the item as rippled drops a transaction when its job queue is full).
  * - Never a hang: the jobs of a worker that dies are verified on the event loop and answered, and the
@@ -48,8 +50,71 @@ export function defaultVerifyThreads(): number {
   return os.availableParallelism();
 }
 
+/**
+ * The verifier of one overlay. The worker threads are the process's: overlays in one process (tests,
+ * benches, a library user running several nodes) share one pool per thread count, each with its own
+ * queue bound, and the pool closes with the last of them.
+ */
 export function createVerifier(opts: VerifyPoolOptions): Verifier {
-  return opts.threads > 0 ? new VerifyPool(opts) : new InlineVerifier(opts.queueMax);
+  if (opts.threads <= 0) return new InlineVerifier(opts.queueMax);
+  let shared = sharedPools.get(opts.threads);
+  if (!shared) {
+    shared = { pool: new VerifyPool({ ...opts, queueMax: Infinity }), users: 0 };
+    sharedPools.set(opts.threads, shared);
+  }
+  shared.users++;
+  const share = shared;
+  return new PoolShare(share.pool, opts.queueMax, async () => {
+    if (--share.users > 0) return;
+    sharedPools.delete(opts.threads);
+    await share.pool.close();
+  });
+}
+
+const sharedPools = new Map<number, { pool: VerifyPool; users: number }>();
+
+/** One overlay's use of a shared pool: its own bound, and its own jobs answered `undefined` when it closes. */
+export class PoolShare implements Verifier {
+  /** Each job's answer callback, to the caller's. */
+  private readonly waiting = new Map<VerifyDone, VerifyDone>();
+  private closed = false;
+
+  constructor(
+    readonly pool: VerifyPool,
+    readonly queueMax: number,
+    private readonly release: () => Promise<void>,
+  ) {}
+
+  get outstanding(): number {
+    return this.waiting.size;
+  }
+
+  get full(): boolean {
+    return this.waiting.size >= this.queueMax;
+  }
+
+  /** Workers loaded and taking jobs. */
+  get startedWorkers(): number {
+    return this.pool.startedWorkers;
+  }
+
+  submit(job: VerifyJob, done: VerifyDone): void {
+    if (this.closed) return done(undefined);
+    const answer: VerifyDone = (ok) => {
+      if (this.waiting.delete(answer)) done(ok);
+    };
+    this.waiting.set(answer, done);
+    this.pool.submit(job, answer);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const done of waiting) done(undefined);
+    await this.release();
+  }
 }
 
 /** Pool size 0: each job verified at once on the caller's thread. */
