@@ -1,7 +1,8 @@
 /**
  * Signature verification off the event loop: a pool of worker threads (verify-worker.ts) that run the
  * same checks the relay runs inline (verify-jobs.ts). Jobs submitted in one tick are posted together,
- * one batch per worker, and each job is answered through its callback.
+ * one batch per worker (at most two batches in flight per worker: under load the batches grow), and
+ * each job is answered through its callback.
  *
  * - Shared: the overlays of one process use one pool (createVerifier), each through a PoolShare with its
  *   own bound; the pool closes with the last of them.
@@ -145,6 +146,9 @@ interface Slot {
   failedStarts: number;
 }
 
+/** Batches posted to one worker and not answered, past which jobs wait and join the next batch. */
+const MAX_BATCHES_IN_FLIGHT = 2;
+
 /** Starts after a worker that never started, in a row, before the pool gives up on threads. */
 const MAX_FAILED_STARTS = 3;
 
@@ -194,10 +198,13 @@ export class VerifyPool implements Verifier {
     }
     this.count++;
     this.pending.push({ job, done });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   async close(): Promise<void> {
@@ -215,18 +222,26 @@ export class VerifyPool implements Verifier {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  /** Posts this tick's jobs, split evenly into one batch per worker, the least loaded first. */
+  /**
+   * Posts the waiting jobs, split evenly into one batch per worker that has fewer than
+   * MAX_BATCHES_IN_FLIGHT, the least loaded first. When every worker has that many, the jobs wait for
+   * the next answer: under load batches grow instead of multiplying (a post costs as much as a few jobs).
+   */
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed || this.pending.length === 0) return;
-    const jobs = this.pending;
-    this.pending = [];
-    const order = this.slots.filter((s) => s.started).sort((a, b) => a.load - b.load);
-    if (this.broken || order.length === 0) {
+    const started = this.slots.filter((s) => s.started);
+    if (this.broken || started.length === 0) {
+      const jobs = this.pending;
+      this.pending = [];
       this.count -= jobs.length;
       for (const p of jobs) this.answerInline(p);
       return;
     }
+    const order = started.filter((s) => s.inflight.size < MAX_BATCHES_IN_FLIGHT).sort((a, b) => a.load - b.load);
+    if (order.length === 0) return; // an answer will flush
+    const jobs = this.pending;
+    this.pending = [];
     const per = Math.ceil(jobs.length / order.length);
     for (let i = 0, at = 0; at < jobs.length; i++, at += per) this.post(order[i]!, jobs.slice(at, at + per));
   }
@@ -266,6 +281,7 @@ export class VerifyPool implements Verifier {
       if (slot.load === 0) worker.unref(); // idle: never what keeps the process alive
       this.count -= items.length;
       for (let i = 0; i < items.length; i++) items[i]!.done(m.verdicts[i] === 1);
+      if (this.pending.length > 0) this.scheduleFlush();
     });
     worker.on('error', (err) => {
       this.opts.log?.error({ err: err.message }, 'signature verify worker failed');
@@ -293,6 +309,7 @@ export class VerifyPool implements Verifier {
     }
     this.count -= lost.length;
     for (const p of lost) this.answerInline(p);
+    if (this.pending.length > 0) this.scheduleFlush();
   }
 
   private answerInline(p: Pending): void {
