@@ -157,6 +157,8 @@ async function relay(t: Target, items: string[], warmup: number, bare: boolean) 
   sender.release();
   const [report] = await sender.reports;
   const after = await t.stats();
+  // The pilot shares the sender's process; the held receivers may still be reading the last items.
+  await new Promise((r) => setTimeout(r, 500));
   receivers.release();
   const got = total(await receivers.reports);
   const sent = report!.sent ?? 0;
