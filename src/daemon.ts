@@ -117,6 +117,7 @@ export function overlayOptions(config: Config, identity: NodeIdentity, log: Logg
       sendQueueTarget: t.sendQueueTarget,
       sendQueueIntervals: t.sendQueueIntervals,
       relayBacklogBytes: t.relayBacklogBytes,
+      verify: { threads: t.verifyThreads, queue: t.verifyQueue },
       ledgerRequests: {
         perPeer: t.ledgerRequestsPerPeer,
         total: t.ledgerRequestsMax,

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_TX_QUEUE_SIZE, OT_TRANSACTIONS, transactionId, TxReduceRelay, type TxPeer } from '../src/reduce-relay/tx-relay.js';
 import { TxMetrics } from '../src/reduce-relay/tx-metrics.js';
+import { decodeMessage, encodeMessage } from '../src/protocol/codec.js';
+import { MessageType } from '../src/protocol/message-types.js';
 
 const peers = (txrr: number, plain = 0): TxPeer[] => [
   ...Array.from({ length: txrr }, (_, i) => ({ id: i + 1, info: { features: { txReduceRelay: true } } })),
@@ -103,6 +105,9 @@ describe('transaction reduce-relay plan (rippled OverlayImpl::relay)', () => {
     expect(ok.reply!.transactions).toHaveLength(1);
     expect(ok.reply!.transactions[0]!.rawTransaction.equals(TX)).toBe(true);
     expect(ok.reply!.transactions[0]!.status).toBe(1);
+    // The answer goes on the wire: it must encode (a BigInt receiveTimestamp made protobufjs throw).
+    const sent = decodeMessage(MessageType.TRANSACTIONS, encodeMessage('TRANSACTIONS', ok.reply!));
+    expect(sent.name === 'TRANSACTIONS' && sent.message.transactions[0]!.rawTransaction.equals(TX)).toBe(true);
     const missing = r.onGetTransactions(p, { type: OT_TRANSACTIONS, query: true, objects: [{ hash: Buffer.from(transactionId(TX), 'hex') }, { hash: Buffer.alloc(32) }] });
     expect(missing).toMatchObject({ charge: { cost: 200 }, reason: 'get_objects: tx not found' });
     expect(missing.reply).toBeUndefined();

@@ -27,16 +27,25 @@ export interface TargetPorts {
 }
 
 export type ParentMessage = { stats: true; gc: boolean } | { stop: true };
-export type TargetMessage = { ready: TargetPorts } | { stats: { rssBytes: number; cpuMicros: number } };
+export type TargetMessage = { ready: TargetPorts } | { stats: TargetStats };
+
+/** verifyWorkers: the node's signature verify workers loaded so far (relay row waits for them; bare: 0). */
+export interface TargetStats {
+  rssBytes: number;
+  cpuMicros: number;
+  verifyWorkers: number;
+}
+
+let verifyWorkers = (): number => 0;
 
 const [kind, host, crawlBytesArg] = process.argv.slice(2);
 const send = (m: TargetMessage) => process.send!(m);
 
-function stats(gc: boolean): { rssBytes: number; cpuMicros: number } {
+function stats(gc: boolean): TargetStats {
   // A GC costs CPU: only the memory figures ask for one.
   if (gc) (globalThis as { gc?: () => void }).gc?.();
   const cpu = process.cpuUsage();
-  return { rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system };
+  return { rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, verifyWorkers: verifyWorkers() };
 }
 
 function listen(server: tls.Server | https.Server): Promise<number> {
@@ -77,14 +86,18 @@ async function startBare(): Promise<{ ports: TargetPorts; stop: () => void }> {
 
 async function startNode(): Promise<{ ports: TargetPorts; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-load-'));
+  // BENCH_VERIFY_THREADS=N: [overlay] verify_threads for a comparison (0: verify on the event loop).
+  const verifyThreads = process.env.BENCH_VERIFY_THREADS ? `verify_threads = ${process.env.BENCH_VERIFY_THREADS}\n` : '';
   // No [ips]: nothing to dial. Slots for the load tool's peers, spread over many source addresses.
   const config = parseConfig(
-    `[port_peer]\nip = ${host}\nport = 51235\nprotocol = peer\n\n[peers_in_max]\n1000\n\n[peers_out_max]\n10\n\n[overlay]\nip_limit = 500\n`,
+    `[port_peer]\nip = ${host}\nport = 51235\nprotocol = peer\n\n[peers_in_max]\n1000\n\n[peers_out_max]\n10\n\n[overlay]\nip_limit = 500\n${verifyThreads}`,
     'load.cfg',
   );
   config.peerPort = { ...config.peerPort, port: 0 };
   const daemon = await startDaemon({ config, dataDir: dir, log: silentLogger() });
   const port = daemon.overlay.address!.port;
+  const pool = daemon.overlay.verifyPool as { startedWorkers?: number };
+  verifyWorkers = () => pool.startedWorkers ?? 0;
   return {
     ports: { peer: port },
     stop: () => {

@@ -57,7 +57,7 @@ export function startLoad(procs: number, split: (i: number) => Job): LoadRun {
 }
 
 /** Sum of the workers' numbers; CPU in µs; latencies concatenated. */
-export function total(reports: WorkerReport[]): Required<Omit<WorkerReport, 'wallMs'>> & { wallMs: number } {
+export function total(reports: WorkerReport[]): Required<Omit<WorkerReport, 'wallMs' | 'spanMs'>> & { wallMs: number } {
   const sum = (k: 'cpuMicros' | 'done' | 'failed' | 'sent' | 'answered' | 'received') => reports.reduce((a, r) => a + (r[k] ?? 0), 0);
   return {
     cpuMicros: sum('cpuMicros'),

@@ -24,7 +24,14 @@ export type Job =
   | { mode: 'handshake'; target: Endpoint; sources: string[]; seconds: number; concurrency: number; bare: boolean }
   | { mode: 'ping'; target: Endpoint; sources: string[]; peers: number; perSecond: number; seconds: number; bare: boolean }
   | { mode: 'hold'; target: Endpoint; sources: string[]; peers: number; bare: boolean }
-  | { mode: 'send'; target: Endpoint; sources: string[]; seconds: number; items: string[]; duplicateEvery: number; bare: boolean }
+  /**
+   * One sender peer and one pilot receiver (on `receiver`, from sources[1]): the sender keeps at most
+   * `window` unique items sent and not yet at the pilot, so the target runs saturated but never
+   * drops for a full queue. The other receivers are `hold` peers in another process. The first
+   * `warmup` items go first, unmeasured (JIT, the target's worker threads starting); then the worker
+   * says it is held and waits for release before the measured run.
+   */
+  | { mode: 'send'; target: Endpoint; receiver: Endpoint; sources: string[]; seconds: number; items: string[]; warmup: number; duplicateEvery: number; window: number; bare: boolean }
   | { mode: 'crawl'; target: Endpoint; seconds: number; perSecond: number; path?: string };
 
 export interface WorkerReport {
@@ -37,6 +44,8 @@ export interface WorkerReport {
   /** hold: TRANSACTION frames received by all held peers. */
   received?: number;
   latenciesMs?: number[];
+  /** send: from the first item written to the last unique item at the pilot receiver. */
+  spanMs?: number;
 }
 
 export type WorkerMessage = { held: number } | { report: WorkerReport };
@@ -187,24 +196,57 @@ async function hold(job: Extract<Job, { mode: 'hold' }>): Promise<Partial<Worker
 }
 
 async function sendItems(job: Extract<Job, { mode: 'send' }>): Promise<Partial<WorkerReport>> {
-  const [c] = await openPeers(job.target, job.sources, 1, job.bare);
+  const [pilot] = await openPeers(job.receiver, [job.sources[1]!], 1, job.bare);
+  const [c] = await openPeers(job.target, [job.sources[0]!], 1, job.bare);
   readFrames(c!, () => {}, !job.bare);
-  const frames = job.items.map((hex) => encodeFrame(MessageType.TRANSACTION, encodeMessage('TRANSACTION', { rawTransaction: Buffer.from(hex, 'hex'), status: 1 } as never)));
+  const payloads = job.items.map((hex) => encodeMessage('TRANSACTION', { rawTransaction: Buffer.from(hex, 'hex'), status: 1 } as never));
+  const frames = payloads.map((p) => encodeFrame(MessageType.TRANSACTION, p));
+  // The pilot counts each item once (the bare fan-out forwards duplicates too), known by its bytes.
+  const unseen = new Set(payloads.map((p) => p.toString('latin1')));
+  let delivered = 0;
+  let lastAt = 0;
+  let wake: (() => void) | undefined;
+  readFrames(pilot!, (type, payload) => {
+    if (type !== MessageType.TRANSACTION || !unseen.delete(payload.toString('latin1'))) return;
+    delivered++;
+    lastAt = performance.now();
+    wake?.();
+  }, !job.bare);
+  /** Until the pilot's count moves (true), or nothing arrived for 3 s (false: the target lost items). */
+  const progress = () => new Promise<boolean>((resolve) => {
+    const t = setTimeout(() => resolve(false), 3000);
+    wake = () => {
+      clearTimeout(t);
+      wake = undefined;
+      resolve(true);
+    };
+  });
   let sent = 0;
   let dups = 0;
-  const until = Date.now() + job.seconds * 1000;
-  for (let i = 0; i < frames.length && Date.now() < until; i++) {
-    let ok = c!.socket.write(frames[i]!);
-    sent++;
-    if (job.duplicateEvery > 0 && i % job.duplicateEvery === job.duplicateEvery - 1) {
-      ok = c!.socket.write(frames[i - 1]!) && ok;
-      dups++;
+  /** Sends items [from, to) keeping the window, then waits until all are at the pilot (or lost). */
+  const run = async (from: number, to: number, until: number) => {
+    for (let i = from; i < to && Date.now() < until; i++) {
+      while (sent - delivered >= job.window) if (!(await progress())) break;
+      let ok = c!.socket.write(frames[i]!);
+      sent++;
+      if (job.duplicateEvery > 0 && i % job.duplicateEvery === job.duplicateEvery - 1) {
+        ok = c!.socket.write(frames[i - 1]!) && ok;
+        dups++;
+      }
+      if (!ok) await new Promise((r) => c!.socket.once('drain', r));
     }
-    if (!ok) await new Promise((r) => c!.socket.once('drain', r));
-  }
-  await new Promise((r) => setTimeout(r, 300));
+    while (delivered < sent) if (!(await progress())) break;
+  };
+  await run(0, job.warmup, Infinity);
+  const warm = { sent, delivered, dups };
+  process.send!({ held: 1 } satisfies WorkerMessage);
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const t0 = performance.now();
+  await run(job.warmup, frames.length, Date.now() + job.seconds * 1000);
+  const spanMs = (lastAt || performance.now()) - t0;
   c!.socket.destroy();
-  return { sent, done: dups };
+  pilot!.socket.destroy();
+  return { sent: sent - warm.sent, done: dups - warm.dups, received: delivered - warm.delivered, spanMs };
 }
 
 async function crawl(job: Extract<Job, { mode: 'crawl' }>): Promise<Partial<WorkerReport>> {

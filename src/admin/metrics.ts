@@ -132,7 +132,7 @@ export class OverlayMetrics {
     });
     this.relayItems = new Counter({
       name: `${p}relay_items_total`,
-      help: 'Relayable items received (transactions, proposals, validations, manifests) by message type and outcome: relayed, duplicate (seen within the relay interval), refused (failed a check rippled makes).',
+      help: 'Relayable items received (transactions, proposals, validations, manifests) by message type and outcome: relayed, duplicate (seen within the relay interval), refused (failed a check rippled makes), overloaded (dropped unchecked: the signature check queue was full).',
       labelNames: ['type', 'outcome'],
       registers,
     });

@@ -6,6 +6,7 @@
  * In the file, durations are seconds and may be fractional (`ping_interval = 0.2`);
  * in the Config object they are milliseconds. Counts are non-negative integers.
  */
+import os from 'node:os';
 import { ConfigError, type StanzaFile } from './stanzas.js';
 
 export type TimerUnit = 'ms' | 'count';
@@ -124,6 +125,16 @@ export const TIMER_ROWS = [
     key: 'relayBacklogBytes', stanza: 'overlay', configKey: 'relay_backlog_bytes', default: 16 * 1024 * 1024,
     unit: 'count', min: 65_536, max: 1024 * 1024 * 1024,
     doc: 'Ours: relayed messages are not queued for a peer that has this many bytes still unwritten (it is slow or not reading; the send-queue rule drops it later). rippled has no such limit.',
+  },
+  {
+    key: 'verifyThreads', stanza: 'overlay', configKey: 'verify_threads', default: os.availableParallelism(),
+    unit: 'count', min: 0, max: 256,
+    doc: 'Ours: worker threads that verify the signatures of relayed items, off the event loop; default one per core, 0 verifies on the event loop (rippled verifies on its job queue threads).',
+  },
+  {
+    key: 'verifyQueue', stanza: 'overlay', configKey: 'verify_queue', default: 250,
+    unit: 'count', min: 1, max: 1_000_000,
+    doc: 'Relayed items waiting for their signature check, all peers together, past which a new item is dropped unrelayed and uncharged (a trusted validator\'s is checked on the event loop instead), as rippled drops a transaction when more than 250 (MAX_TRANSACTIONS) wait in its job queue.',
   },
   {
     key: 'decompressBytesPerSecond', stanza: 'overlay', configKey: 'decompress_bytes_per_second', default: 4 * 1024 * 1024,

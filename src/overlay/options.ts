@@ -46,6 +46,8 @@ export interface OverlayTimers {
   sendQueueIntervals: number;
   /** [overlay] relay_backlog_bytes: no relaying to a peer with this much still unwritten. */
   relayBacklogBytes: number;
+  /** [overlay] verify_threads and verify_queue (src/relay/verify-pool.ts); none: the table's defaults. */
+  verify?: { threads: number; queue: number };
   /** [overlay] decompress_bytes_per_second: what one peer may make us decompress per second. */
   decompressBytesPerSecond?: number;
   /** Thresholds, decay window, entry expiration and drop fee of the resource table. */

@@ -20,6 +20,8 @@ import { CrawlSnapshot } from './crawl-snapshot.js';
 import { buildHealth } from './health.js';
 import { HashRouter } from '../relay/hash-router.js';
 import { RelayFanout } from '../relay/fanout.js';
+import { createVerifier, type Verifier } from '../relay/verify-pool.js';
+import { defaultTimers } from '../config/timers.js';
 import { LedgerAnnouncer, statusMessage } from '../relay/ledger-announce.js';
 import { LedgerRequests } from '../relay/ledger-requests.js';
 import { LIST_FEE_CHARGES } from '../relay/validator-relay.js';
@@ -60,6 +62,8 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
   private readonly router: HashRouter;
   /** Passes consensus traffic on to the other peers. */
   private readonly fanout: RelayFanout;
+  /** Signature checks of relayed items, on worker threads ([overlay] verify_threads). */
+  private readonly verifier: Verifier;
   /** What inbound admission and dialling work with. */
   private readonly core: OverlayCore;
   /** Ledger and transaction-set requests routed between peers, and each peer's tracking. */
@@ -105,6 +109,9 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
       log: opts.log,
     });
     const peer = (id: number) => this.peersById.get(id);
+    const defaults = defaultTimers();
+    const verify = opts.timers.verify ?? { threads: defaults.verifyThreads, queue: defaults.verifyQueue };
+    this.verifier = createVerifier({ threads: verify.threads, queueMax: verify.queue, log: opts.log });
     this.features = new RelayFeatures(opts, {
       peer,
       peers: () => this.peersById.values(),
@@ -123,6 +130,7 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
       vpRelay: this.features.vpRelay,
       txRelay: this.features.txRelay,
       traffic: this.features.traffic,
+      verifier: this.verifier,
       log: opts.log,
     });
     opts.monitor?.on('quorum', (l) => this.announceValidated(l));
@@ -141,6 +149,11 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
       activate: (info, slot, socket, rest, consumer) => this.activate(info, slot, socket, rest, consumer),
       emit: this.emit.bind(this) as OverlayCore['emit'],
     };
+  }
+
+  /** Signature checks of relayed items (a VerifyPool unless [overlay] verify_threads = 0). */
+  get verifyPool(): Verifier {
+    return this.verifier;
   }
 
   /** Items (transactions, proposals, validations, manifests) passed on since start, for the status log. */
@@ -264,6 +277,7 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
     clearInterval(this.resourceTimer);
     this.ledgerRequests.stop();
     this.features.stop();
+    await this.verifier.close();
     for (const peer of this.peers()) peer.close({ reason: 'shutdown' });
     this.opts.validators?.stop();
     await this.listener?.stop();

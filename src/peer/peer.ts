@@ -137,6 +137,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly timer: NodeJS.Timeout;
   private pendingPing: { seq: number; sentAt: number } | undefined;
   private pendingWrites = 0;
+  /** Corked until the end of this tick (see cork). */
+  private corked = false;
   private largeSendQueueTicks = 0;
   private initialBytes: Buffer | undefined;
   private readonly decompressBudget: DecompressBudget;
@@ -215,6 +217,20 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.pendingWrites++;
     this.socket.write(frame, () => {
       this.pendingWrites--;
+    });
+  }
+
+  /**
+   * Hold this peer's writes until the current tick ends, then write them together (one TLS record
+   * and one syscall for many frames): the relay calls it before sending a burst of items.
+   */
+  cork(): void {
+    if (this.corked || this.closed) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket.uncork();
     });
   }
 

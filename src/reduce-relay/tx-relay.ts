@@ -54,10 +54,18 @@ interface Cached {
   at: number;
 }
 
+/** Recent arrivals remembered (a transaction is checked within milliseconds; this is seconds of traffic). */
+const ARRIVED_MAX = 4096;
+
 export class TxReduceRelay {
   readonly metrics: TxMetrics;
   private readonly queues = new Map<number, Set<string>>();
   private readonly cache = new Map<string, Cached>();
+  /**
+   * Hashes of transactions that came lately, most recent last: one still having its signature checked
+   * (off the event loop) is not in the cache yet, and must not be asked for again when announced.
+   */
+  private readonly arrived = new Set<string>();
   private cacheBytes = 0;
   private readonly now: () => number;
 
@@ -121,7 +129,11 @@ export class TxReduceRelay {
   /** A transaction came from this peer: its hash need not be announced to it. */
   onTransactionFrom(peerId: number, raw: Buffer): void {
     if (!this.opts.enabled) return;
-    this.queues.get(peerId)?.delete(transactionId(raw));
+    const hash = transactionId(raw);
+    this.queues.get(peerId)?.delete(hash);
+    this.arrived.delete(hash);
+    this.arrived.add(hash);
+    if (this.arrived.size > ARRIVED_MAX) this.arrived.delete(this.arrived.values().next().value!);
   }
 
   /** The queued hashes, peer by peer, emptied (rippled's sendTxQueue, every overlay tick). */
@@ -146,7 +158,7 @@ export class TxReduceRelay {
     for (const h of m.hashes) {
       if (h.length !== 32) return { charge: Charge.malformed, reason: 'have_transactions: hash size' };
       const hex = h.toString('hex');
-      if (this.cache.has(hex)) this.queues.get(peer.id)?.delete(hex);
+      if (this.cache.has(hex) || this.arrived.has(hex)) this.queues.get(peer.id)?.delete(hex);
       else objects.push({ hash: Buffer.from(h) });
     }
     return objects.length ? { request: { type: OT_TRANSACTIONS, query: true, objects } } : {};
@@ -157,12 +169,13 @@ export class TxReduceRelay {
     if (!peer.info.features.txReduceRelay) return { charge: Charge.malformed, reason: 'get_objects: tx reduce-relay is disabled' };
     if (m.objects.length > MAX_TX_QUEUE_SIZE) return { charge: Charge.malformed, reason: 'get_objects: too big' };
     const transactions: TMTransaction[] = [];
-    const netNow = BigInt(Math.floor(Date.now() / 1000) - RIPPLE_EPOCH_S);
+    // A number: protobufjs encodes a uint64 from a number or a Long, and throws on a BigInt.
+    const netNow = Math.floor(Date.now() / 1000) - RIPPLE_EPOCH_S;
     for (const o of m.objects) {
       if (o.hash?.length !== 32) return { charge: Charge.malformed, reason: 'get_objects: hash size' };
       const tx = this.cache.get(o.hash.toString('hex'));
       if (!tx) return { charge: Charge.malformed, reason: 'get_objects: tx not found' };
-      transactions.push({ rawTransaction: tx.raw, status: TS_NEW, receiveTimestamp: netNow as never, deferred: false });
+      transactions.push({ rawTransaction: tx.raw, status: TS_NEW, receiveTimestamp: netNow, deferred: false });
     }
     return transactions.length ? { reply: { transactions } } : {};
   }

@@ -14,11 +14,37 @@ import { messageValidator, type ValidatorReduceRelay } from '../reduce-relay/vp-
 import type { TxReduceRelay } from '../reduce-relay/tx-relay.js';
 import type { TrafficCount } from '../traffic/traffic-count.js';
 import type { HashRouter } from './hash-router.js';
-import { checkRelayItem } from './relay-checks.js';
+import { checkRelayItem, type RelayFilter } from './relay-checks.js';
+import type { Verifier } from './verify-pool.js';
 import { relayDecision } from './validator-relay.js';
 
-/** relayed: sent on; duplicate: seen within the relay interval; refused: failed a check rippled makes. */
-export type RelayOutcome = 'relayed' | 'duplicate' | 'refused';
+/**
+ * relayed: sent on; duplicate: seen within the relay interval; refused: failed a check rippled makes;
+ * overloaded: dropped unchecked, unrelayed and uncharged because the signature verify queue was full.
+ */
+export type RelayOutcome = 'relayed' | 'duplicate' | 'refused' | 'overloaded';
+
+/** At most one "queue full" warning this often (with the count of items dropped since the last). */
+const OVERLOAD_LOG_MS = 10_000;
+
+/** A first copy, past the arrival checks, waiting for its signature verdict. */
+interface Verified {
+  from: Peer;
+  msg: PeerMessage;
+  frame: RawFrame;
+  key: string;
+  skip: Set<number>;
+  policy: ReturnType<typeof relayDecision>;
+  validator: string | undefined;
+  filter: (() => RelayFilter) | undefined;
+}
+
+/** One item in its sender's queue: done once its verdict came (ok undefined: never verified). */
+interface Waiting {
+  item: Verified;
+  done: boolean;
+  ok: boolean | undefined;
+}
 
 const RELAYED_TYPES = new Set<number>([
   MessageType.TRANSACTION,
@@ -49,12 +75,20 @@ export interface RelayFanoutDeps {
   txRelay: TxReduceRelay;
   /** Traffic by rippled's categories. */
   traffic: TrafficCount;
+  /** Signature checks, on worker threads (verify-pool.ts) or inline; its bound also caps each peer's queue. */
+  verifier: Verifier;
   log: Logger;
 }
 
 export class RelayFanout {
   /** Items passed on since start, for the status log. */
   readonly relayed = { items: 0 };
+  /**
+   * Per sender, its items in arrival order, from the first still waiting for its verdict: an item is
+   * relayed only once all before it are, so each peer's items leave in the order they came.
+   */
+  private readonly queues = new Map<Peer, Waiting[]>();
+  private overloadLog = { at: 0, drops: 0 };
 
   constructor(private readonly deps: RelayFanoutDeps) {}
 
@@ -78,6 +112,7 @@ export class RelayFanout {
       return;
     }
     if (msg.name === 'TRANSACTION') deps.txRelay.onTransactionFrom(from.id, msg.message.rawTransaction);
+    // Duplicates are found here, on arrival, so that a copy never costs a verification.
     const skip = deps.router.receive(check.key, from.id);
     const hub = deps.validators;
     const validator = messageValidator(msg);
@@ -89,18 +124,72 @@ export class RelayFanout {
       return void deps.onOutcome(msg.name, 'duplicate');
     }
     const policy = hub ? relayDecision(hub, msg) : 'relay';
-    if (hub && validator !== undefined && !hub.list.trusted(Buffer.from(validator, 'hex'))) {
+    const trusted = hub !== undefined && validator !== undefined && hub.list.trusted(Buffer.from(validator, 'hex'));
+    if (hub && validator !== undefined && !trusted) {
       deps.traffic.add(msg.name === 'VALIDATION' ? 'validations_untrusted' : 'proposals_untrusted', true, frame.wireBytes);
     }
     if (policy === 'drop') return;
-    if (check.verify && !check.verify()) {
+    const item: Verified = { from, msg, frame, key: check.key, skip, policy, validator, filter: check.filter };
+    const queue = this.queues.get(from);
+    if (!check.job) {
+      // Nothing to verify: relayed now, unless this peer's earlier items still wait for theirs.
+      if (!queue) return this.afterVerify(item, true);
+      if (queue.length >= deps.verifier.queueMax) return this.overloaded(item);
+      queue.push({ item, done: true, ok: true });
+      return;
+    }
+    if (deps.verifier.full) {
+      // As rippled: a validator we trust is always heard; the rest waits for the queue to drain.
+      if (!trusted) return this.overloaded(item);
+      if (!queue) return this.afterVerify(item, check.verify!());
+    }
+    const entry: Waiting = { item, done: false, ok: undefined };
+    if (queue) queue.push(entry);
+    else this.queues.set(from, [entry]);
+    const answer = (ok: boolean | undefined): void => {
+      entry.done = true;
+      entry.ok = ok;
+      this.drain(from);
+    };
+    if (deps.verifier.full) answer(check.verify!());
+    else deps.verifier.submit(check.job, answer);
+  }
+
+  /** Items of one peer whose turn came (all before them done), relayed in the order they arrived. */
+  private drain(from: Peer): void {
+    const queue = this.queues.get(from);
+    if (!queue) return;
+    while (queue.length > 0 && queue[0]!.done) {
+      const { item, ok } = queue.shift()!;
+      // undefined: never verified (the pool closed with the overlay): neither relayed nor charged.
+      if (ok !== undefined) this.afterVerify(item, ok);
+    }
+    if (queue.length === 0) this.queues.delete(from);
+  }
+
+  /** Queue full: dropped, unrelayed and uncharged, as rippled drops a transaction when its job queue is full. */
+  private overloaded(item: Verified): void {
+    this.deps.onOutcome(item.msg.name, 'overloaded');
+    this.overloadLog.drops++;
+    const now = Date.now();
+    if (now - this.overloadLog.at < OVERLOAD_LOG_MS) return;
+    this.deps.log.warn({ dropped: this.overloadLog.drops, queued: this.deps.verifier.outstanding }, 'signature verify queue full: items dropped unrelayed');
+    this.overloadLog = { at: now, drops: 0 };
+  }
+
+  /** The part of relay after the signature check: charge a forgery, or pass the item on. */
+  private afterVerify(item: Verified, ok: boolean): void {
+    const { deps } = this;
+    const { from, msg, frame, policy, validator } = item;
+    const hub = deps.validators;
+    if (!ok) {
       deps.onOutcome(msg.name, 'refused');
-      from.charge(Charge.invalidSignature, `${msg.name}: bad signature`);
+      from.charge(Charge.invalidSignature, `${msg.name}: bad signature`); // a no-op once it has left
       return;
     }
     let payload = frame.payload;
-    if (check.filter) {
-      const kept = check.filter();
+    if (item.filter) {
+      const kept = item.filter();
       const why = `${msg.name}: ${kept.dropped} left out (${kept.reason ?? 'failed'})`;
       if (kept.charge) from.charge(kept.charge, kept.reason ?? why);
       else if (kept.dropped > 0) deps.log.debug({ peer: from.info.n9, reason: why }, 'partly relayed');
@@ -124,8 +213,13 @@ export class RelayFanout {
     } else if (policy === 'hold') return;
     deps.onOutcome(msg.name, 'relayed');
     this.relayed.items++;
-    if (validator !== undefined) deps.vpRelay.observe(check.key, validator, skip);
-    const txPlan = msg.name === 'TRANSACTION' ? deps.txRelay.plan(msg.message.rawTransaction, [...deps.peers()], skip) : undefined;
+    // Peers whose copies came while this one was checked have it already.
+    const later = deps.router.takeSenders(item.key);
+    const skip = later ? new Set([...item.skip, ...later]) : item.skip;
+    if (validator !== undefined) deps.vpRelay.observe(item.key, validator, skip);
+    // With transaction reduce-relay and its metrics off, every peer gets it whole: no plan to make.
+    const planned = msg.name === 'TRANSACTION' && (deps.txRelay.enabled || deps.txRelay.metricsOn);
+    const txPlan = planned ? deps.txRelay.plan(msg.message.rawTransaction, [...deps.peers()], skip) : undefined;
     for (const f of txPlan?.flushes ?? []) deps.peer(f.peerId)?.send('HAVE_TRANSACTIONS', f.message);
     // Framed once for the peers that compress and once for those that do not, not once per peer.
     // A 64 MiB payload (accepted, as rippled does) fits only a compressed frame: none for the others.
@@ -140,7 +234,9 @@ export class RelayFanout {
       if (txPlan && !txPlan.send.has(p.id)) continue; // gets the hash in its next TMHaveTransactions
       const lz4 = p.info.features.compression;
       const out = lz4 ? (framed.lz4 ??= tryEncodeFrame(frame.type, payload, true) ?? null) : (framed.plain ??= tryEncodeFrame(frame.type, payload, false) ?? null);
-      if (out) p.sendFrame(frame.type, out);
+      if (!out) continue;
+      p.cork(); // this tick's items leave in one write per peer
+      p.sendFrame(frame.type, out);
     }
   }
 }

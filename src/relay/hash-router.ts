@@ -57,6 +57,19 @@ export class HashRouter {
     return skip;
   }
 
+  /**
+   * The peers that sent `key` since `receive` last released it (copies that came while it was being
+   * checked), now released too: they are skipped when it is relayed, as rippled's shouldRelay takes
+   * the set at relay time.
+   */
+  takeSenders(key: string): Set<number> | undefined {
+    const e = this.entries.get(key);
+    if (!e || e.from.size === 0) return undefined;
+    const from = e.from;
+    e.from = new Set();
+    return from;
+  }
+
   /** Forget items unseen for the hold time; call periodically. */
   sweep(): void {
     const cutoff = this.now() - this.opts.holdMs;
@@ -68,6 +81,7 @@ export class HashRouter {
 
   private trim(): void {
     const max = this.opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    if (this.entries.size <= max) return;
     for (const k of this.entries.keys()) {
       if (this.entries.size <= max) return;
       this.entries.delete(k);

@@ -18,13 +18,15 @@
  * relay the rest. rippled charges nothing for an invalid manifest (it only declines to relay it), so
  * neither do we.
  */
-import { createHash } from 'node:crypto';
-import { verifyDigestSignature } from '../identity/node-key.js';
+import crypto, { createHash } from 'node:crypto';
 import { encodeMessage, type PeerMessage } from '../protocol/codec.js';
 import type { TMManifests, TMProposeSet } from '../protocol/messages.js';
 import { Charge, type ChargeKind } from '../resource/resource.js';
 import { objectShape } from '../ledger/object-shape.js';
-import { checkManifestSignature, checkTransactionSignature, checkValidationSignature, type SignatureCheck } from '../ledger/signatures.js';
+import { checkManifestSignature } from '../ledger/signatures.js';
+import { runVerifyJob, verifyProposalSignature, type VerifyJob } from './verify-jobs.js';
+
+export { verifyProposalSignature } from './verify-jobs.js';
 
 /** rippled's txMaxSizeBytes: a larger transaction does not deserialize, and is dropped. */
 export const TX_MAX_BYTES = 1024 * 1024;
@@ -34,15 +36,14 @@ export const TX_MIN_BYTES = 32;
 export const VALIDATION_MIN_BYTES = 50;
 /** rippled charges a TMManifests with more entries than this (and still processes it). */
 export const MANIFESTS_MAX = 100;
-/** HashPrefix::proposal, 'P' 'R' 'P' 0. */
-const PROPOSAL_PREFIX = 0x50525000;
 
 export type RelayCheck =
   /**
-   * Relay under this suppression key; `verify`, when present, must pass first, and `filter`, when
-   * present, says what of the message to relay (either is costly: call it once).
+   * Relay under this suppression key; `verify`, when present, must pass first (it runs `job`, which
+   * may be run on a worker thread instead), and `filter`, when present, says what of the message to
+   * relay (either is costly: call it once).
    */
-  | { ok: true; key: string; verify?: () => boolean; filter?: () => RelayFilter }
+  | { ok: true; key: string; job?: VerifyJob; verify?: () => boolean; filter?: () => RelayFilter }
   | { ok: false; reason: string; charge?: ChargeKind };
 
 /** What is left to relay of a message whose items are checked one by one. */
@@ -67,7 +68,7 @@ export function checkRelayItem(msg: PeerMessage, payload: Buffer): RelayCheck {
       // rippled's STValidation constructor throws on such bytes, and it charges feeInvalidRequest.
       const shape = objectShape(v);
       if (shape.shape === 'malformed') return { ok: false, reason: `not a validation: ${shape.reason}`, charge: Charge.malformed };
-      return { ok: true, key: `val:${sha512Half(v).toString('base64')}`, verify: () => notForged(() => checkValidationSignature(v)) };
+      return withJob(`val:${sha512Half(v).toString('base64')}`, { kind: 'validation', raw: v });
     }
     case 'TRANSACTION': {
       const tx = msg.message.rawTransaction;
@@ -77,7 +78,7 @@ export function checkRelayItem(msg: PeerMessage, payload: Buffer): RelayCheck {
       if (tx.length < TX_MIN_BYTES) return { ok: false, reason: `not a transaction: ${tx.length} bytes` };
       const shape = objectShape(tx);
       if (shape.shape === 'malformed') return { ok: false, reason: `not a transaction: ${shape.reason}` };
-      return { ok: true, key: `tx:${sha512Half(tx).toString('base64')}`, verify: () => notForged(() => checkTransactionSignature(tx)) };
+      return withJob(`tx:${sha512Half(tx).toString('base64')}`, { kind: 'transaction', raw: tx });
     }
     case 'MANIFESTS': {
       const n = msg.message.list.length;
@@ -92,17 +93,8 @@ export function checkRelayItem(msg: PeerMessage, payload: Buffer): RelayCheck {
   }
 }
 
-/**
- * False only for a verifiably bad signature. The readers refuse what they cannot read with a reason,
- * but should one ever throw instead (a bug), the item is relayed as before: a fault of ours must
- * neither drop a genuine item nor cost an honest peer its connection.
- */
-function notForged(check: () => SignatureCheck): boolean {
-  try {
-    return check().verdict !== 'invalid';
-  } catch {
-    return true;
-  }
+function withJob(key: string, job: VerifyJob): RelayCheck {
+  return { ok: true, key, job, verify: () => runVerifyJob(job) };
 }
 
 function failOpenFilter(filter: () => RelayFilter, payload: Buffer): RelayFilter {
@@ -152,20 +144,15 @@ function checkProposal(p: TMProposeSet): RelayCheck {
     return b;
   };
   const id = sha512Half(p.currentTxHash, p.previousledger, u32(p.proposeSeq), u32(p.closeTime), p.nodePubKey, p.signature);
-  return { ok: true, key: `prop:${id.toString('base64')}`, verify: () => verifyProposalSignature(p) };
+  const job: VerifyJob = { kind: 'proposal', proposeSeq: p.proposeSeq, closeTime: p.closeTime, previousledger: p.previousledger, currentTxHash: p.currentTxHash, nodePubKey: p.nodePubKey, signature: p.signature };
+  return { ok: true, key: `prop:${id.toString('base64')}`, job, verify: () => verifyProposalSignature(job) };
 }
 
-/** rippled's ConsensusProposal::signingHash, verified as checkPropose does (high-S accepted). */
-export function verifyProposalSignature(p: TMProposeSet): boolean {
-  const head = Buffer.alloc(12);
-  head.writeUInt32BE(PROPOSAL_PREFIX, 0);
-  head.writeUInt32BE(p.proposeSeq >>> 0, 4);
-  head.writeUInt32BE(p.closeTime >>> 0, 8);
-  const digest = sha512Half(head, p.previousledger, p.currentTxHash);
-  return verifyDigestSignature(p.nodePubKey, digest, p.signature);
-}
+/** crypto.hash (Node 20.12+) hashes one buffer without a Hash object: the relay keys every item. */
+const oneShot = (crypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
 
 function sha512Half(...parts: Uint8Array[]): Buffer {
+  if (parts.length === 1 && oneShot) return oneShot('sha512', parts[0]!, 'buffer').subarray(0, 32);
   const h = createHash('sha512');
   for (const part of parts) h.update(part);
   return h.digest().subarray(0, 32);

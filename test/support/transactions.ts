@@ -23,3 +23,15 @@ export function signedTransaction(key: TestKey, sequence: number): Buffer {
   tx.TxnSignature = key.sign(signing).toString('hex').toUpperCase();
   return Buffer.from(encode(tx as never), 'hex');
 }
+
+/** signedTransaction(key, sequence) with its Sequence changed after signing: readable, and its signature verifiably bad. */
+export function forgedTransaction(key: TestKey, sequence: number): Buffer {
+  const tx = signedTransaction(key, sequence);
+  const field = Buffer.alloc(5);
+  field[0] = 0x24; // sfSequence: UInt32 (2), field 4
+  field.writeUInt32BE(sequence, 1);
+  const at = tx.indexOf(field);
+  if (at < 0) throw new Error('no Sequence field');
+  tx[at + 4]! ^= 0x80;
+  return tx;
+}
