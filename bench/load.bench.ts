@@ -9,14 +9,14 @@ import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { TestKey } from '../test/support/validators.js';
 import { signedTransaction } from '../test/support/transactions.js';
-import type { ParentMessage, TargetMessage, TargetPorts } from './load/target.js';
+import type { ParentMessage, TargetMessage, TargetPorts, TargetStats } from './load/target.js';
 import { percentile, shareOf, sourceAddresses, startLoad, total } from './load/tool.js';
 import type { Endpoint } from './load/worker.js';
 import type { BenchOptions, BenchResult } from './types.js';
 
 const TARGET = fileURLToPath(new URL('./load/target.ts', import.meta.url));
-const NODE_HOST = '127.0.115.1';
-const BARE_HOST = '127.0.115.2';
+export const NODE_HOST = '127.0.115.1';
+export const BARE_HOST = '127.0.115.2';
 const PROCS = 2;
 
 export interface LoadSettings {
@@ -30,14 +30,14 @@ export interface LoadSettings {
 export const FULL: LoadSettings = { seconds: 5, pingPeers: 50, idlePeers: 1000, crawlPeers: 1000, transactions: 4000 };
 export const QUICK: LoadSettings = { seconds: 1, pingPeers: 10, idlePeers: 100, crawlPeers: 100, transactions: 150 };
 
-interface Target {
+export interface Target {
   ports: TargetPorts;
   host: string;
-  stats(gc?: boolean): Promise<{ rssBytes: number; cpuMicros: number }>;
+  stats(gc?: boolean): Promise<TargetStats>;
   stop(): Promise<void>;
 }
 
-async function startTarget(kind: 'node' | 'bare', host: string, crawlBytes = 0): Promise<Target> {
+export async function startTarget(kind: 'node' | 'bare', host: string, crawlBytes = 0): Promise<Target> {
   // BENCH_CPU_PROF=DIR: the targets write a V8 CPU profile there (node --cpu-prof) when they stop.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
   const child: ChildProcess = fork(TARGET, [kind, host, String(crawlBytes)], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -69,7 +69,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const toolNote = (cpuMicros: number, wallMs: number) => `tool CPU ${r2(cpuMicros / 1000 / wallMs / PROCS)} of ${PROCS} cores`;
 
-async function handshakes(t: Target, s: LoadSettings, bare: boolean) {
+export async function handshakes(t: Target, s: LoadSettings, bare: boolean) {
   const target: Endpoint = { host: t.host, port: t.ports.peer };
   const before = await t.stats();
   const run = startLoad(PROCS, (i) => ({ mode: 'handshake', target, sources: shareOf(SOURCES, PROCS, i), seconds: s.seconds, concurrency: 8, bare }));
@@ -79,7 +79,7 @@ async function handshakes(t: Target, s: LoadSettings, bare: boolean) {
   return { perSecond, cpuEach: (after.cpuMicros - before.cpuMicros) / Math.max(1, r.done), failed: r.failed, tool: toolNote(r.cpuMicros, r.wallMs) };
 }
 
-async function pings(t: Target, s: LoadSettings, bare: boolean) {
+export async function pings(t: Target, s: LoadSettings, bare: boolean) {
   const target: Endpoint = { host: t.host, port: t.ports.peer };
   const per = Math.ceil(s.pingPeers / PROCS);
   const run = startLoad(PROCS, (i) => ({ mode: 'ping', target, sources: shareOf(SOURCES, PROCS, i), peers: per, perSecond: 60, seconds: s.seconds, bare }));
@@ -96,7 +96,8 @@ async function holdPeers(t: Target, n: number, bare: boolean, port = t.ports.pee
   return startLoad(PROCS, (i) => ({ mode: 'hold', target, sources: shareOf(SOURCES, PROCS, i), peers: Math.floor(n / PROCS) + (i < n % PROCS ? 1 : 0), bare }));
 }
 
-async function idleMemory(t: Target, n: number, bare: boolean): Promise<number> {
+/** Bytes per held peer: RSS, and of it the V8 heap and Node's external memory (Buffers, TLS). */
+export async function idleMemory(t: Target, n: number, bare: boolean): Promise<{ rss: number; heap: number; heapTotal: number; external: number }> {
   const before = await t.stats(true);
   const run = await holdPeers(t, n, bare);
   const held = await run.held;
@@ -104,7 +105,7 @@ async function idleMemory(t: Target, n: number, bare: boolean): Promise<number> 
   const after = await t.stats(true);
   run.release();
   await run.reports;
-  return (after.rssBytes - before.rssBytes) / held;
+  return { rss: (after.rssBytes - before.rssBytes) / held, heap: (after.heapBytes - before.heapBytes) / held, heapTotal: (after.heapTotalBytes - before.heapTotalBytes) / held, external: (after.externalBytes - before.externalBytes) / held };
 }
 
 async function crawlLatency(t: Target, port: number, peersHeld: number, s: LoadSettings, bareHold: boolean, bytes?: number) {
@@ -131,7 +132,7 @@ function crawlBodyBytes(host: string, port: number): Promise<number> {
 }
 
 /** Target stats once its CPU stopped climbing (it has worked off what was sent). */
-async function settled(t: Target): Promise<{ rssBytes: number; cpuMicros: number }> {
+async function settled(t: Target): Promise<TargetStats> {
   let last = await t.stats();
   for (;;) {
     await new Promise((r) => setTimeout(r, 200));
@@ -166,8 +167,8 @@ export async function benchLoad(opts: BenchOptions): Promise<BenchResult[]> {
   try {
     bare = await startTarget('bare', BARE_HOST);
     // Memory first, while both processes are fresh.
-    const mn = await idleMemory(node, s.idlePeers, false);
-    const mb = await idleMemory(bare, s.idlePeers, true);
+    const mn = (await idleMemory(node, s.idlePeers, false)).rss;
+    const mb = (await idleMemory(bare, s.idlePeers, true)).rss;
     const hn = await handshakes(node, s, false);
     const hb = await handshakes(bare, s, true);
     rows.push({ name: `full peer handshakes/s (${PROCS} procs × 8 concurrent, ${s.seconds} s; ${hn.tool})`, value: Math.round(hn.perSecond), unit: '/s', baseline: `raw TLS handshakes ${Math.round(hb.perSecond)}/s`, ratio: r2(hn.perSecond / hb.perSecond) });

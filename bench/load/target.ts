@@ -27,16 +27,26 @@ export interface TargetPorts {
 }
 
 export type ParentMessage = { stats: true; gc: boolean } | { stop: true };
-export type TargetMessage = { ready: TargetPorts } | { stats: { rssBytes: number; cpuMicros: number } };
+export interface TargetStats {
+  rssBytes: number;
+  /** V8 heap in use, and memory outside it (Buffers, TLS) as Node counts them. */
+  heapBytes: number;
+  /** V8 heap reserved (used or not). */
+  heapTotalBytes: number;
+  externalBytes: number;
+  cpuMicros: number;
+}
+export type TargetMessage = { ready: TargetPorts } | { stats: TargetStats };
 
 const [kind, host, crawlBytesArg] = process.argv.slice(2);
 const send = (m: TargetMessage) => process.send!(m);
 
-function stats(gc: boolean): { rssBytes: number; cpuMicros: number } {
+function stats(gc: boolean): TargetStats {
   // A GC costs CPU: only the memory figures ask for one.
   if (gc) (globalThis as { gc?: () => void }).gc?.();
   const cpu = process.cpuUsage();
-  return { rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system };
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, cpuMicros: cpu.user + cpu.system };
 }
 
 function listen(server: tls.Server | https.Server): Promise<number> {

@@ -7,7 +7,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { NodeIdentity } from '../identity/node-key.js';
-import { encodeNodePublic } from '../identity/node-key.js';
 import { tlsClientOptions, type TlsMaterial } from '../identity/certificate.js';
 import { normalizeIp, parseEndpoint, type IpEndpoint } from '../address/address.js';
 import type { ConnectFailure, HandshakeRefusal } from '../peer/reasons.js';
@@ -102,6 +101,16 @@ function sharedValueOf(socket: tls.TLSSocket): Buffer {
   return value;
 }
 
+/**
+ * A header value to keep for the life of a peer, as a string of its own: values cut from the head's
+ * text are views of it (V8 sliced strings) and would keep the whole head in memory.
+ */
+function own(value: string): string;
+function own(value: string | undefined): string | undefined;
+function own(value: string | undefined): string | undefined {
+  return value === undefined || value.length < 13 ? value : Buffer.from(value, 'latin1').toString('latin1');
+}
+
 function infoFromHeaders(
   head: HttpHead,
   publicKey: Buffer,
@@ -115,16 +124,19 @@ function infoFromHeaders(
   const previous = header(head, 'Previous-Ledger');
   const info: PeerInfo = {
     publicKey,
-    n9: encodeNodePublic(publicKey),
+    // The Public-Key header decoded to publicKey (verifyHandshakeHeaders): base58check has one
+    // spelling per key, so the header is its n9 as encodeNodePublic would write it, without the
+    // second base58 and checksum round.
+    n9: own(header(head, 'Public-Key')!),
     direction,
     remoteIp: normalizeIp(remote.ip),
     remotePort: remote.port,
-    version: header(head, direction === 'in' ? 'User-Agent' : 'Server') ?? '',
+    version: own(header(head, direction === 'in' ? 'User-Agent' : 'Server') ?? ''),
     protocol,
     features,
-    crawl: (header(head, 'Crawl') ?? '').trim(),
-    serverDomain: header(head, 'Server-Domain'),
-    instanceCookie: header(head, 'Instance-Cookie'),
+    crawl: own((header(head, 'Crawl') ?? '').trim()),
+    serverDomain: own(header(head, 'Server-Domain')),
+    instanceCookie: own(header(head, 'Instance-Cookie')),
   };
   if (nid !== undefined) info.networkId = Number(nid);
   if (direction === 'out') info.listeningPort = remote.port;

@@ -121,11 +121,17 @@ function acceptInbound(core: OverlayCore, socket: tls.TLSSocket, head: HttpHead,
     return undefined;
   }
   info.fixed = slot.fixed;
-  socket.write(upgradeResponse(check, local));
   const listener = core.listener();
-  listener?.release(socket);
-  const peer = core.activate(info, slot, socket, rest, consumer);
-  const since = listener?.secureSince(socket);
+  const since = listener?.release(socket);
+  // The 101 and whatever activation sends at once (our ledger, manifests) go out in one write.
+  socket.cork();
+  let peer: Peer;
+  try {
+    socket.write(upgradeResponse(check, local));
+    peer = core.activate(info, slot, socket, rest, consumer);
+  } finally {
+    socket.uncork();
+  }
   if (since !== undefined) core.emit('handshakeCompleted', 'in', (performance.now() - since) / 1000);
   return peer;
 }
