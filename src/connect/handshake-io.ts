@@ -111,6 +111,22 @@ function own(value: string | undefined): string | undefined {
   return value === undefined || value.length < 13 ? value : Buffer.from(value, 'latin1').toString('latin1');
 }
 
+/** Peers share one Features object per combination and one object per protocol version. */
+const FEATURE_SETS = new Map<string, Features>();
+function sharedFeatures(f: Features): Features {
+  const key = Object.entries(f).map(([name, on]) => `${name}=${on ? 1 : 0}`).join(';');
+  let shared = FEATURE_SETS.get(key);
+  if (!shared) FEATURE_SETS.set(key, (shared = { ...f }));
+  return shared;
+}
+const VERSIONS = new Map<string, ProtocolVersion>();
+function sharedVersion(v: ProtocolVersion): ProtocolVersion {
+  const key = `${v.major}.${v.minor}`;
+  let shared = VERSIONS.get(key);
+  if (!shared) VERSIONS.set(key, (shared = { major: v.major, minor: v.minor }));
+  return shared;
+}
+
 function infoFromHeaders(
   head: HttpHead,
   publicKey: Buffer,
@@ -132,8 +148,8 @@ function infoFromHeaders(
     remoteIp: normalizeIp(remote.ip),
     remotePort: remote.port,
     version: own(header(head, direction === 'in' ? 'User-Agent' : 'Server') ?? ''),
-    protocol,
-    features,
+    protocol: sharedVersion(protocol),
+    features: sharedFeatures(features),
     crawl: own((header(head, 'Crawl') ?? '').trim()),
     serverDomain: own(header(head, 'Server-Domain')),
     instanceCookie: own(header(head, 'Instance-Cookie')),
