@@ -17,7 +17,11 @@ import type { BenchOptions, BenchResult } from './types.js';
 const TARGET = fileURLToPath(new URL('./load/target.ts', import.meta.url));
 export const NODE_HOST = '127.0.115.1';
 export const BARE_HOST = '127.0.115.2';
+/** Our node with resource limits out of reach (the ping saturation row). */
+const UNMETERED_HOST = '127.0.115.4';
 const PROCS = 2;
+/** Pings each peer keeps in flight in the saturation row. */
+const PING_WINDOW = 8;
 
 export interface LoadSettings {
   seconds: number;
@@ -37,10 +41,10 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-export async function startTarget(kind: 'node' | 'bare', host: string, crawlBytes = 0): Promise<Target> {
+export async function startTarget(kind: 'node' | 'bare', host: string, crawlBytes = 0, unmetered = false): Promise<Target> {
   // BENCH_CPU_PROF=DIR: the targets write a V8 CPU profile there (node --cpu-prof) when they stop.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const child: ChildProcess = fork(TARGET, [kind, host, String(crawlBytes)], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(TARGET, [kind, host, String(crawlBytes), unmetered ? 'unmetered' : 'metered'], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let waiting: { resolve: (m: TargetMessage) => void; reject: (e: Error) => void } | undefined;
   child.on('message', (m: TargetMessage) => waiting?.resolve(m));
   child.on('exit', (c) => waiting?.reject(new Error(`${kind} target exited with ${c}`)));
@@ -97,6 +101,25 @@ async function holdPeers(t: Target, n: number, bare: boolean, port = t.ports.pee
 }
 
 /** Bytes per held peer: RSS, and of it the V8 heap and Node's external memory (Buffers, TLS). */
+/**
+ * Pings at saturation: each peer keeps `window` pings in flight, so the target answers as fast as it
+ * can; answers per second and target CPU per answer.
+ */
+export async function pingsSaturated(t: Target, s: LoadSettings, bare: boolean, window = PING_WINDOW) {
+  const target: Endpoint = { host: t.host, port: t.ports.peer };
+  const per = Math.ceil(s.pingPeers / PROCS);
+  const run = startLoad(PROCS, (i) => ({ mode: 'ping', target, sources: shareOf(SOURCES, PROCS, i), peers: per, perSecond: 0, seconds: s.seconds, bare, window }));
+  await run.held;
+  const before = await t.stats();
+  const t0 = performance.now();
+  run.release();
+  const r = total(await run.reports);
+  const after = await t.stats();
+  const wallMs = performance.now() - t0;
+  // busy: the target's CPU over the run as a share of one core (near 1: saturated; it is one thread).
+  return { perSecond: r.done / s.seconds, cpuEach: (after.cpuMicros - before.cpuMicros) / Math.max(1, r.answered), busy: (after.cpuMicros - before.cpuMicros) / 1000 / wallMs, tool: toolNote(r.cpuMicros, r.wallMs) };
+}
+
 export async function idleMemory(t: Target, n: number, bare: boolean): Promise<{ rss: number; heap: number; heapTotal: number; external: number }> {
   const before = await t.stats(true);
   const run = await holdPeers(t, n, bare);
@@ -177,6 +200,11 @@ export async function benchLoad(opts: BenchOptions): Promise<BenchResult[]> {
     const pb = await pings(bare, s, true);
     rows.push({ name: `pings answered, ${s.pingPeers} peers × 60/s (${pn.tool})`, value: r2(pn.answered), unit: 'share', baseline: `TLS echo ${r2(pb.answered)}`, ratio: r2(pn.answered / pb.answered) });
     rows.push({ name: 'node CPU per ping answered', value: r1(pn.cpuEach), unit: 'µs', baseline: `TLS echo ${r1(pb.cpuEach)} µs`, ratio: r2(pn.cpuEach / pb.cpuEach) });
+    const unmetered = await startTarget('node', UNMETERED_HOST, 0, true);
+    const sn = await pingsSaturated(unmetered, s, false).finally(() => unmetered.stop());
+    const sb = await pingsSaturated(bare, s, true);
+    rows.push({ name: `pings answered/s at saturation (${s.pingPeers} peers × ${PING_WINDOW} in flight; node busy ${r2(sn.busy)} of a core, echo ${r2(sb.busy)}; ${sn.tool})`, value: Math.round(sn.perSecond), unit: '/s', baseline: `TLS echo ${Math.round(sb.perSecond)}/s`, ratio: r2(sn.perSecond / sb.perSecond) });
+    rows.push({ name: 'node CPU per ping answered at saturation', value: r1(sn.cpuEach), unit: 'µs', baseline: `TLS echo ${r1(sb.cpuEach)} µs`, ratio: r2(sn.cpuEach / sb.cpuEach) });
     rows.push({ name: `RSS per idle peer (${s.idlePeers} held)`, value: r1(mn / 1024), unit: 'KiB', baseline: `bare TLS ${r1(mb / 1024)} KiB (difference ${r1((mn - mb) / 1024)} KiB)`, ratio: r2(mn / mb) });
     const cn = await crawlLatency(node, node.ports.peer, s.crawlPeers, s, false);
     const cb = await crawlLatency(bare, bare.ports.crawl!, s.crawlPeers, s, true, cn.size);

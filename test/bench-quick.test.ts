@@ -2,7 +2,7 @@
  * `npm run bench -- --quick` runs every bench briefly (the reduce-relay network bench excepted, see
  * bench/run.ts) and each must produce a figure: a finite number in every row, and the rows of each
  * bench present. Never a time bound: this machine's speed is not what is tested.
- * Addresses: 127.0.115.1-3 (targets) and 127.0.215.x (the load tool's peers), ephemeral ports.
+ * Addresses: 127.0.115.1-4 (targets) and 127.0.215.x (the load tool's peers), ephemeral ports.
  */
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';

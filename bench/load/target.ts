@@ -38,7 +38,8 @@ export interface TargetStats {
 }
 export type TargetMessage = { ready: TargetPorts } | { stats: TargetStats };
 
-const [kind, host, crawlBytesArg] = process.argv.slice(2);
+/** `unmetered` (node only): resource thresholds too high to reach, for the ping saturation row. */
+const [kind, host, crawlBytesArg, metering] = process.argv.slice(2);
 const send = (m: TargetMessage) => process.send!(m);
 
 function stats(gc: boolean): TargetStats {
@@ -85,11 +86,15 @@ async function startBare(): Promise<{ ports: TargetPorts; stop: () => void }> {
   return { ports, stop: () => process.exit(0) };
 }
 
+// Pings at saturation come at thousands a second from a few addresses: past rippled's thresholds
+// (a steady 100 pings/s from one address) the node would rightly drop the tool's peers.
+const UNMETERED = metering === 'unmetered' ? 'resource_warn_threshold = 50000000\nresource_drop_threshold = 100000000\n' : '';
+
 async function startNode(): Promise<{ ports: TargetPorts; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-load-'));
   // No [ips]: nothing to dial. Slots for the load tool's peers, spread over many source addresses.
   const config = parseConfig(
-    `[port_peer]\nip = ${host}\nport = 51235\nprotocol = peer\n\n[peers_in_max]\n1000\n\n[peers_out_max]\n10\n\n[overlay]\nip_limit = 500\n`,
+    `[port_peer]\nip = ${host}\nport = 51235\nprotocol = peer\n\n[peers_in_max]\n1000\n\n[peers_out_max]\n10\n\n[overlay]\nip_limit = 500\n${UNMETERED}`,
     'load.cfg',
   );
   config.peerPort = { ...config.peerPort, port: 0 };

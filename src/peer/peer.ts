@@ -135,6 +135,10 @@ export interface PeerEvents {
 
 let nextPeerId = 1;
 
+const flushPeer = (peer: Peer) => peer.flushWrites();
+/** A tick's frames for one peer are written at once from this size on (a TLS record holds 16 KiB). */
+const OUTBOX_FLUSH_BYTES = 16 * 1024;
+
 export class Peer extends EventEmitter<PeerEvents> implements Ticking {
   readonly id = nextPeerId++;
   readonly connectedAt = Date.now();
@@ -227,14 +231,38 @@ export class Peer extends EventEmitter<PeerEvents> implements Ticking {
     this.traffic.record('out', type, frame.length);
     this.opts.onSent?.(type, frame.length, msg);
     this.pendingWrites++;
-    this.socket.write(frame, () => {
-      this.pendingWrites--;
+    // Everything sent to this peer in one tick (the pongs for a read full of pings, a relay burst)
+    // goes out as one write: one TLS record and one system call instead of one each.
+    if (this.outbox) {
+      this.outbox.push(frame);
+      this.outboxBytes += frame.length;
+      if (this.outboxBytes >= OUTBOX_FLUSH_BYTES) this.flushWrites();
+      return;
+    }
+    this.outbox = [frame];
+    this.outboxBytes = frame.length;
+    process.nextTick(flushPeer, this);
+  }
+
+  /** Frames sent in this tick, not yet handed to the socket. */
+  private outbox: Buffer[] | undefined;
+  private outboxBytes = 0;
+
+  /** Hands this tick's frames to the socket in one write (at the end of the tick, or when many). */
+  flushWrites(): void {
+    const box = this.outbox;
+    if (!box) return;
+    this.outbox = undefined;
+    this.outboxBytes = 0;
+    const n = box.length;
+    this.socket.write(n === 1 ? box[0]! : Buffer.concat(box), () => {
+      this.pendingWrites -= n;
     });
   }
 
   /** Bytes handed to the socket and not yet written out. */
   get unwrittenBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.outboxBytes;
   }
 
   /** Charge the peer; past the drop threshold it is disconnected. Returns false once dropped. */
@@ -271,6 +299,7 @@ export class Peer extends EventEmitter<PeerEvents> implements Ticking {
     this.closeReason = close;
     wheelFor(this.opts.pingIntervalMs).remove(this);
     clearTimeout(this.resumeTimer);
+    this.flushWrites(); // what was sent before the close goes out before it
     // The entry outlives the connection for the table's expiration time (rippled: 300 s).
     this.resource.release();
     this.socket.removeAllListeners('data');
