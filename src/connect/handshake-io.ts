@@ -20,6 +20,7 @@ import {
   HandshakeError,
   negotiateFeatures,
   negotiateVersion,
+  NO_FEATURES,
   parseLedgerHash,
   parseProtocolVersions,
   type ProtocolVersion,
@@ -113,8 +114,10 @@ function own(value: string | undefined): string | undefined {
 
 /** Peers share one Features object per combination and one object per protocol version. */
 const FEATURE_SETS = new Map<string, Features>();
+const FEATURE_NAMES = Object.keys(NO_FEATURES) as (keyof Features)[];
 function sharedFeatures(f: Features): Features {
-  const key = Object.entries(f).map(([name, on]) => `${name}=${on ? 1 : 0}`).join(';');
+  let key = '';
+  for (const name of FEATURE_NAMES) key += f[name] ? '1' : '0';
   let shared = FEATURE_SETS.get(key);
   if (!shared) FEATURE_SETS.set(key, (shared = { ...f }));
   return shared;

@@ -299,12 +299,19 @@ export class Peer extends EventEmitter<PeerEvents> implements Ticking {
     this.closeReason = close;
     wheelFor(this.opts.pingIntervalMs).remove(this);
     clearTimeout(this.resumeTimer);
-    this.flushWrites(); // what was sent before the close goes out before it
     // The entry outlives the connection for the table's expiration time (rippled: 300 s).
     this.resource.release();
     this.socket.removeAllListeners('data');
     this.socket.on('error', () => {});
-    this.socket.end();
+    if (close.reason === 'remote-closed') {
+      // They closed: nothing more of ours will be read, so the socket goes at once (rippled closes
+      // it too), without a TLS shutdown of our own and a timer to wait for it.
+      this.outbox = undefined;
+      this.socket.destroy();
+    } else {
+      this.flushWrites(); // what was sent before the close goes out before it
+      this.socket.end();
+    }
     if (!this.socket.destroyed) {
       // A peer that stops reading must not keep the socket (and its buffers) forever.
       const cut = setTimeout(() => this.socket.destroy(), this.opts.shutdownTimeoutMs);
