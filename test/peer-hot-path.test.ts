@@ -153,15 +153,15 @@ describe('pong from the ping’s bytes', () => {
 
 describe('closed by the other side', () => {
   it('lets the socket go at once: no TLS shutdown of ours, no timer left behind', async () => {
-    const { socket, writes } = recordingSocket();
+    const { socket, writes, ended } = recordingSocket();
     const peer = new Peer(info, socket, Buffer.alloc(0), peerSettings());
     peer.start();
-    peer.sendRaw(MessageType.PING, encodeMessage('PING', { type: PingType.PING, seq: 1 }));
     socket.push(null); // their end of the stream
     await vi.advanceTimersByTimeAsync(0);
     expect(peer.closeReason).toEqual({ reason: 'remote-closed' });
     expect(socket.destroyed).toBe(true);
-    expect(writes).toEqual([]); // nothing more is written to a peer that has gone
+    expect(writes).toEqual([]);
+    expect(ended()).toBe(false); // destroyed, not ended: no shutdown of ours
     expect(vi.getTimerCount()).toBe(0); // neither the ping tick nor a shutdown timer
   });
 });
