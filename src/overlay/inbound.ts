@@ -123,15 +123,10 @@ function acceptInbound(core: OverlayCore, socket: tls.TLSSocket, head: HttpHead,
   info.fixed = slot.fixed;
   const listener = core.listener();
   const since = listener?.release(socket);
-  // The 101 and whatever activation sends at once (our ledger, manifests) go out in one write.
-  socket.cork();
-  let peer: Peer;
-  try {
-    socket.write(upgradeResponse(check, local));
-    peer = core.activate(info, slot, socket, rest, consumer);
-  } finally {
-    socket.uncork();
-  }
+  // The 101 leaves before activation announces the peer (what activation sends the peer is
+  // written as one, at the end of the tick, by the Peer).
+  socket.write(upgradeResponse(check, local));
+  const peer = core.activate(info, slot, socket, rest, consumer);
   if (since !== undefined) core.emit('handshakeCompleted', 'in', (performance.now() - since) / 1000);
   return peer;
 }
