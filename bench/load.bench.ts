@@ -16,9 +16,13 @@ import type { Endpoint } from './load/worker.js';
 import type { BenchOptions, BenchResult } from './types.js';
 
 const TARGET = fileURLToPath(new URL('./load/target.ts', import.meta.url));
-const NODE_HOST = '127.0.115.1';
-const BARE_HOST = '127.0.115.2';
+export const NODE_HOST = '127.0.115.1';
+export const BARE_HOST = '127.0.115.2';
+/** Our node with resource limits out of reach (the ping saturation row). */
+const UNMETERED_HOST = '127.0.115.4';
 const PROCS = 2;
+/** Pings each peer keeps in flight in the saturation row. */
+const PING_WINDOW = 16;
 
 export interface LoadSettings {
   seconds: number;
@@ -31,17 +35,17 @@ export interface LoadSettings {
 export const FULL: LoadSettings = { seconds: 5, pingPeers: 50, idlePeers: 1000, crawlPeers: 1000, transactions: 4000 };
 export const QUICK: LoadSettings = { seconds: 1, pingPeers: 10, idlePeers: 100, crawlPeers: 100, transactions: 1000 };
 
-interface Target {
+export interface Target {
   ports: TargetPorts;
   host: string;
   stats(gc?: boolean): Promise<TargetStats>;
   stop(): Promise<void>;
 }
 
-async function startTarget(kind: 'node' | 'bare', host: string, crawlBytes = 0): Promise<Target> {
+export async function startTarget(kind: 'node' | 'bare', host: string, crawlBytes = 0, unmetered = false): Promise<Target> {
   // BENCH_CPU_PROF=DIR: the targets write a V8 CPU profile there (node --cpu-prof) when they stop.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const child: ChildProcess = fork(TARGET, [kind, host, String(crawlBytes)], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(TARGET, [kind, host, String(crawlBytes), unmetered ? 'unmetered' : 'metered'], { execArgv: ['--import', 'tsx', '--expose-gc', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let waiting: { resolve: (m: TargetMessage) => void; reject: (e: Error) => void } | undefined;
   child.on('message', (m: TargetMessage) => waiting?.resolve(m));
   child.on('exit', (c) => waiting?.reject(new Error(`${kind} target exited with ${c}`)));
@@ -70,7 +74,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const toolNote = (cpuMicros: number, wallMs: number) => `tool CPU ${r2(cpuMicros / 1000 / wallMs / PROCS)} of ${PROCS} cores`;
 
-async function handshakes(t: Target, s: LoadSettings, bare: boolean) {
+export async function handshakes(t: Target, s: LoadSettings, bare: boolean) {
   const target: Endpoint = { host: t.host, port: t.ports.peer };
   const before = await t.stats();
   const run = startLoad(PROCS, (i) => ({ mode: 'handshake', target, sources: shareOf(SOURCES, PROCS, i), seconds: s.seconds, concurrency: 8, bare }));
@@ -80,7 +84,7 @@ async function handshakes(t: Target, s: LoadSettings, bare: boolean) {
   return { perSecond, cpuEach: (after.cpuMicros - before.cpuMicros) / Math.max(1, r.done), failed: r.failed, tool: toolNote(r.cpuMicros, r.wallMs) };
 }
 
-async function pings(t: Target, s: LoadSettings, bare: boolean) {
+export async function pings(t: Target, s: LoadSettings, bare: boolean) {
   const target: Endpoint = { host: t.host, port: t.ports.peer };
   const per = Math.ceil(s.pingPeers / PROCS);
   const run = startLoad(PROCS, (i) => ({ mode: 'ping', target, sources: shareOf(SOURCES, PROCS, i), peers: per, perSecond: 60, seconds: s.seconds, bare }));
@@ -97,7 +101,33 @@ async function holdPeers(t: Target, n: number, bare: boolean, port = t.ports.pee
   return startLoad(PROCS, (i) => ({ mode: 'hold', target, sources: shareOf(SOURCES, PROCS, i), peers: Math.floor(n / PROCS) + (i < n % PROCS ? 1 : 0), bare }));
 }
 
-async function idleMemory(t: Target, n: number, bare: boolean): Promise<number> {
+/** Bytes per held peer: RSS, and of it the V8 heap and Node's external memory (Buffers, TLS). */
+/**
+ * Pings at saturation: each peer keeps `window` pings in flight, so the target answers as fast as it
+ * can; answers per second and target CPU per answer.
+ */
+export async function pingsSaturated(t: Target, s: LoadSettings, bare: boolean, window = PING_WINDOW) {
+  const target: Endpoint = { host: t.host, port: t.ports.peer };
+  const per = Math.ceil(s.pingPeers / PROCS);
+  const load = (seconds: number) => startLoad(PROCS, (i) => ({ mode: 'ping', target, sources: shareOf(SOURCES, PROCS, i), peers: per, perSecond: 0, seconds, bare, window }));
+  // A first, unmeasured second: both targets' ping paths compiled (the node's comes fresh from its start).
+  const warm = load(1);
+  await warm.held;
+  warm.release();
+  await warm.reports;
+  const run = load(s.seconds);
+  await run.held;
+  const before = await t.stats();
+  const t0 = performance.now();
+  run.release();
+  const r = total(await run.reports);
+  const after = await t.stats();
+  const wallMs = performance.now() - t0;
+  // busy: the target's CPU over the run as a share of one core (near 1: saturated; it is one thread).
+  return { perSecond: r.done / s.seconds, cpuEach: (after.cpuMicros - before.cpuMicros) / Math.max(1, r.answered), busy: (after.cpuMicros - before.cpuMicros) / 1000 / wallMs, tool: toolNote(r.cpuMicros, r.wallMs) };
+}
+
+export async function idleMemory(t: Target, n: number, bare: boolean): Promise<{ rss: number; heap: number; heapTotal: number; external: number }> {
   const before = await t.stats(true);
   const run = await holdPeers(t, n, bare);
   const held = await run.held;
@@ -105,7 +135,7 @@ async function idleMemory(t: Target, n: number, bare: boolean): Promise<number> 
   const after = await t.stats(true);
   run.release();
   await run.reports;
-  return (after.rssBytes - before.rssBytes) / held;
+  return { rss: (after.rssBytes - before.rssBytes) / held, heap: (after.heapBytes - before.heapBytes) / held, heapTotal: (after.heapTotalBytes - before.heapTotalBytes) / held, external: (after.externalBytes - before.externalBytes) / held };
 }
 
 async function crawlLatency(t: Target, port: number, peersHeld: number, s: LoadSettings, bareHold: boolean, bytes?: number) {
@@ -134,7 +164,6 @@ function crawlBodyBytes(host: string, port: number): Promise<number> {
 
 /** Unique items sent and not yet at the pilot receiver: under [overlay] verify_queue (250), so none is dropped. */
 const RELAY_WINDOW = 200;
-
 /**
  * 1 sender, 10 receivers (9 held in one process, a pilot in the sender's); every 4th item sent twice.
  * Saturation throughput: unique items at every receiver per second of wall time, the sender keeping
@@ -190,8 +219,9 @@ export async function benchLoad(opts: BenchOptions): Promise<BenchResult[]> {
   try {
     bare = await startTarget('bare', BARE_HOST);
     // Memory first, while both processes are fresh.
-    const mn = await idleMemory(node, s.idlePeers, false);
-    const mb = await idleMemory(bare, s.idlePeers, true);
+    const memNode = await idleMemory(node, s.idlePeers, false);
+    const memBare = await idleMemory(bare, s.idlePeers, true);
+    const [mn, mb] = [memNode.rss, memBare.rss];
     const hn = await handshakes(node, s, false);
     const hb = await handshakes(bare, s, true);
     rows.push({ name: `full peer handshakes/s (${PROCS} procs × 8 concurrent, ${s.seconds} s; ${hn.tool})`, value: Math.round(hn.perSecond), unit: '/s', baseline: `raw TLS handshakes ${Math.round(hb.perSecond)}/s`, ratio: r2(hn.perSecond / hb.perSecond) });
@@ -200,7 +230,15 @@ export async function benchLoad(opts: BenchOptions): Promise<BenchResult[]> {
     const pb = await pings(bare, s, true);
     rows.push({ name: `pings answered, ${s.pingPeers} peers × 60/s (${pn.tool})`, value: r2(pn.answered), unit: 'share', baseline: `TLS echo ${r2(pb.answered)}`, ratio: r2(pn.answered / pb.answered) });
     rows.push({ name: 'node CPU per ping answered', value: r1(pn.cpuEach), unit: 'µs', baseline: `TLS echo ${r1(pb.cpuEach)} µs`, ratio: r2(pn.cpuEach / pb.cpuEach) });
-    rows.push({ name: `RSS per idle peer (${s.idlePeers} held)`, value: r1(mn / 1024), unit: 'KiB', baseline: `bare TLS ${r1(mb / 1024)} KiB (difference ${r1((mn - mb) / 1024)} KiB)`, ratio: r2(mn / mb) });
+    const unmetered = await startTarget('node', UNMETERED_HOST, 0, true);
+    const sn = await pingsSaturated(unmetered, s, false).finally(() => unmetered.stop());
+    const sb = await pingsSaturated(bare, s, true);
+    rows.push({ name: `pings answered/s at saturation (${s.pingPeers} peers × ${PING_WINDOW} in flight; node busy ${r2(sn.busy)} of a core, echo ${r2(sb.busy)}; ${sn.tool})`, value: Math.round(sn.perSecond), unit: '/s', baseline: `TLS echo ${Math.round(sb.perSecond)}/s`, ratio: r2(sn.perSecond / sb.perSecond) });
+    rows.push({ name: 'node CPU per ping answered at saturation', value: r1(sn.cpuEach), unit: 'µs', baseline: `TLS echo ${r1(sb.cpuEach)} µs`, ratio: r2(sn.cpuEach / sb.cpuEach) });
+    // RSS growth of a fresh process also holds one-time costs (compiled code, the young generation
+    // grown by the handshakes' garbage, malloc arenas): the V8 heap in use is the peers' own objects.
+    const kib = (m: { heap: number; external: number }) => `${r1(m.heap / 1024)} + ${r1(m.external / 1024)}`;
+    rows.push({ name: `RSS per idle peer (${s.idlePeers} held; V8 heap + external per peer: node ${kib(memNode)} KiB, bare ${kib(memBare)} KiB)`, value: r1(mn / 1024), unit: 'KiB', baseline: `bare TLS ${r1(mb / 1024)} KiB (difference ${r1((mn - mb) / 1024)} KiB)`, ratio: r2(mn / mb) });
     const cn = await crawlLatency(node, node.ports.peer, s.crawlPeers, s, false);
     const cb = await crawlLatency(bare, bare.ports.crawl!, s.crawlPeers, s, true, cn.size);
     rows.push({ name: `/crawl p99 with ${s.crawlPeers} peers held (${cn.size} B body, ${cn.n} requests; p50 ${r1(cn.p50)} ms)`, value: r1(cn.p99), unit: 'ms', baseline: `HTTPS fixed body p99 ${r1(cb.p99)} ms`, ratio: r2(cn.p99 / cb.p99) });

@@ -2,7 +2,7 @@
  * `npm run bench -- --quick` runs every bench briefly (the reduce-relay network bench excepted, see
  * bench/run.ts) and each must produce a figure: a finite number in every row, and the rows of each
  * bench present. Never a time bound: this machine's speed is not what is tested.
- * Addresses: 127.0.115.1-3 (targets) and 127.0.215.x (the load tool's peers); the network and scale
+ * Addresses: 127.0.115.1-4 (targets) and 127.0.215.x (the load tool's peers); the network and scale
  * benches' nodes on 127.0.152.x and their harness and load peers from 127.0.153.x; ephemeral ports.
  */
 import { execFile } from 'node:child_process';

@@ -55,7 +55,6 @@ function fakePeer(id: number): FakePeer {
     unwrittenBytes: 0,
     sendFrame: (_type: number, frame: Buffer) => f.got.push(frame.subarray(6).toString()),
     send: () => {},
-    cork: () => {},
     charge: (kind: ChargeKind) => {
       if (f.closed) return false; // as Peer.charge: nothing once it has left
       f.charges.push(kind);

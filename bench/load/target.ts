@@ -27,25 +27,31 @@ export interface TargetPorts {
 }
 
 export type ParentMessage = { stats: true; gc: boolean } | { stop: true };
-export type TargetMessage = { ready: TargetPorts } | { stats: TargetStats };
-
-/** verifyWorkers: the node's signature verify workers loaded so far (relay row waits for them; bare: 0). */
 export interface TargetStats {
   rssBytes: number;
+  /** V8 heap in use, and memory outside it (Buffers, TLS) as Node counts them. */
+  heapBytes: number;
+  /** V8 heap reserved (used or not). */
+  heapTotalBytes: number;
+  externalBytes: number;
   cpuMicros: number;
+  /** The node's signature verify workers loaded so far (the relay row waits for them; bare: 0). */
   verifyWorkers: number;
 }
+export type TargetMessage = { ready: TargetPorts } | { stats: TargetStats };
 
 let verifyWorkers = (): number => 0;
 
-const [kind, host, crawlBytesArg] = process.argv.slice(2);
+/** `unmetered` (node only): resource thresholds too high to reach, for the ping saturation row. */
+const [kind, host, crawlBytesArg, metering] = process.argv.slice(2);
 const send = (m: TargetMessage) => process.send!(m);
 
 function stats(gc: boolean): TargetStats {
   // A GC costs CPU: only the memory figures ask for one.
   if (gc) (globalThis as { gc?: () => void }).gc?.();
   const cpu = process.cpuUsage();
-  return { rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, verifyWorkers: verifyWorkers() };
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, cpuMicros: cpu.user + cpu.system, verifyWorkers: verifyWorkers() };
 }
 
 function listen(server: tls.Server | https.Server): Promise<number> {
@@ -84,13 +90,17 @@ async function startBare(): Promise<{ ports: TargetPorts; stop: () => void }> {
   return { ports, stop: () => process.exit(0) };
 }
 
+// Pings at saturation come at thousands a second from a few addresses: past rippled's thresholds
+// (a steady 100 pings/s from one address) the node would rightly drop the tool's peers.
+const UNMETERED = metering === 'unmetered' ? 'resource_warn_threshold = 50000000\nresource_drop_threshold = 100000000\n' : '';
+
 async function startNode(): Promise<{ ports: TargetPorts; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'xrpl-overlay-load-'));
   // BENCH_VERIFY_THREADS=N: [overlay] verify_threads for a comparison (0: verify on the event loop).
   const verifyThreads = process.env.BENCH_VERIFY_THREADS ? `verify_threads = ${process.env.BENCH_VERIFY_THREADS}\n` : '';
   // No [ips]: nothing to dial. Slots for the load tool's peers, spread over many source addresses.
   const config = parseConfig(
-    `[port_peer]\nip = ${host}\nport = 51235\nprotocol = peer\n\n[peers_in_max]\n1000\n\n[peers_out_max]\n10\n\n[overlay]\nip_limit = 500\n${verifyThreads}`,
+    `[port_peer]\nip = ${host}\nport = 51235\nprotocol = peer\n\n[peers_in_max]\n1000\n\n[peers_out_max]\n10\n\n[overlay]\nip_limit = 500\n${verifyThreads}${UNMETERED}`,
     'load.cfg',
   );
   config.peerPort = { ...config.peerPort, port: 0 };

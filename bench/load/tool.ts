@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/load/tool.ts --target 127.0.0.1:51235 --mode handshake|ping|hold|crawl \
  *     [--peers N] [--procs P] [--seconds S] [--sources 127.0.215.1-20] [--bare]
+ *     [--rate R (ping: per peer per second)] [--window W (ping: W in flight per peer, to saturate)]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   const run = startLoad(procs, (i): Job => {
     const s = shareOf(sources, procs, i);
     if (mode === 'handshake') return { mode, target, sources: s, seconds, concurrency: Number(args.concurrency ?? 8), bare };
-    if (mode === 'ping') return { mode, target, sources: s, peers: perProc(i), perSecond: Number(args.rate ?? 60), seconds, bare };
+    if (mode === 'ping') return { mode, target, sources: s, peers: perProc(i), perSecond: Number(args.rate ?? 60), seconds, bare, ...(args.window ? { window: Number(args.window) } : {}) };
     if (mode === 'hold') return { mode, target, sources: s, peers: perProc(i), bare };
     return { mode: 'crawl', target, seconds, perSecond: Number(args.rate ?? 20) };
   });

@@ -22,7 +22,11 @@ export interface Endpoint {
 
 export type Job =
   | { mode: 'handshake'; target: Endpoint; sources: string[]; seconds: number; concurrency: number; bare: boolean }
-  | { mode: 'ping'; target: Endpoint; sources: string[]; peers: number; perSecond: number; seconds: number; bare: boolean }
+  /**
+   * perSecond: each peer pings at that rate (open loop). window: each peer keeps that many pings in
+   * flight and sends the next as each answer comes (closed loop, to find the target's saturation).
+   */
+  | { mode: 'ping'; target: Endpoint; sources: string[]; peers: number; perSecond: number; seconds: number; bare: boolean; window?: number }
   | { mode: 'hold'; target: Endpoint; sources: string[]; peers: number; bare: boolean }
   /**
    * One sender peer and one pilot receiver (on `receiver`, from sources[1]): the sender keeps at most
@@ -157,6 +161,7 @@ async function handshakes(job: Extract<Job, { mode: 'handshake' }>): Promise<Par
 }
 
 async function pings(job: Extract<Job, { mode: 'ping' }>): Promise<Partial<WorkerReport>> {
+  if (job.window) return pingsInFlight(job, job.window);
   const conns = await openPeers(job.target, job.sources, job.peers, job.bare);
   let sent = 0;
   let answered = 0;
@@ -178,6 +183,54 @@ async function pings(job: Extract<Job, { mode: 'ping' }>): Promise<Partial<Worke
   await new Promise((r) => setTimeout(r, 500)); // answers in flight
   for (const c of conns) c.socket.destroy();
   return { sent, answered };
+}
+
+/**
+ * Closed loop: every peer keeps `window` pings in flight; the answers that came in one read are
+ * replaced in one write. One ping frame made once (the target answers any seq), so that the tool's
+ * own work per ping is small.
+ */
+async function pingsInFlight(job: Extract<Job, { mode: 'ping' }>, window: number): Promise<Partial<WorkerReport>> {
+  const conns = await openPeers(job.target, job.sources, job.peers, job.bare);
+  const one = PING_FRAME(1);
+  const burst = Buffer.concat(Array.from({ length: window }, () => one));
+  let sent = 0;
+  let answered = 0;
+  let running = false;
+  for (const c of conns) {
+    let owed = 0;
+    const flush = () => {
+      const n = owed;
+      owed = 0;
+      if (!running || n === 0 || c.socket.destroyed) return;
+      sent += n;
+      c.socket.write(burst.subarray(0, n * one.length));
+    };
+    readFrames(
+      c,
+      (type, p) => {
+        if (type !== MessageType.PING || p[1] !== (job.bare ? 0 : 1)) return;
+        answered++;
+        if (owed++ === 0) setImmediate(flush);
+      },
+      !job.bare,
+    );
+  }
+  process.send!({ held: conns.length } satisfies WorkerMessage);
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  running = true;
+  const answeredAtStart = answered;
+  for (const c of conns) {
+    sent += window;
+    c.socket.write(burst);
+  }
+  await new Promise((r) => setTimeout(r, job.seconds * 1000));
+  running = false;
+  const answeredInTime = answered - answeredAtStart;
+  await new Promise((r) => setTimeout(r, 500)); // answers in flight
+  for (const c of conns) c.socket.destroy();
+  // `done`: answers within the timed seconds (the rate); `answered`: all, for the CPU per answer.
+  return { sent, answered, done: answeredInTime };
 }
 
 async function hold(job: Extract<Job, { mode: 'hold' }>): Promise<Partial<WorkerReport>> {

@@ -7,7 +7,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { NodeIdentity } from '../identity/node-key.js';
-import { encodeNodePublic } from '../identity/node-key.js';
 import { tlsClientOptions, type TlsMaterial } from '../identity/certificate.js';
 import { normalizeIp, parseEndpoint, type IpEndpoint } from '../address/address.js';
 import type { ConnectFailure, HandshakeRefusal } from '../peer/reasons.js';
@@ -21,6 +20,7 @@ import {
   HandshakeError,
   negotiateFeatures,
   negotiateVersion,
+  NO_FEATURES,
   parseLedgerHash,
   parseProtocolVersions,
   type ProtocolVersion,
@@ -102,6 +102,34 @@ function sharedValueOf(socket: tls.TLSSocket): Buffer {
   return value;
 }
 
+/**
+ * A header value to keep for the life of a peer, as a string of its own: values cut from the head's
+ * text are views of it (V8 sliced strings) and would keep the whole head in memory.
+ */
+function own(value: string): string;
+function own(value: string | undefined): string | undefined;
+function own(value: string | undefined): string | undefined {
+  return value === undefined || value.length < 13 ? value : Buffer.from(value, 'latin1').toString('latin1');
+}
+
+/** Peers share one Features object per combination and one object per protocol version. */
+const FEATURE_SETS = new Map<string, Features>();
+const FEATURE_NAMES = Object.keys(NO_FEATURES) as (keyof Features)[];
+function sharedFeatures(f: Features): Features {
+  let key = '';
+  for (const name of FEATURE_NAMES) key += f[name] ? '1' : '0';
+  let shared = FEATURE_SETS.get(key);
+  if (!shared) FEATURE_SETS.set(key, (shared = { ...f }));
+  return shared;
+}
+const VERSIONS = new Map<string, ProtocolVersion>();
+function sharedVersion(v: ProtocolVersion): ProtocolVersion {
+  const key = `${v.major}.${v.minor}`;
+  let shared = VERSIONS.get(key);
+  if (!shared) VERSIONS.set(key, (shared = { major: v.major, minor: v.minor }));
+  return shared;
+}
+
 function infoFromHeaders(
   head: HttpHead,
   publicKey: Buffer,
@@ -115,16 +143,19 @@ function infoFromHeaders(
   const previous = header(head, 'Previous-Ledger');
   const info: PeerInfo = {
     publicKey,
-    n9: encodeNodePublic(publicKey),
+    // The Public-Key header decoded to publicKey (verifyHandshakeHeaders): base58check has one
+    // spelling per key, so the header is its n9 as encodeNodePublic would write it, without the
+    // second base58 and checksum round.
+    n9: own(header(head, 'Public-Key')!),
     direction,
     remoteIp: normalizeIp(remote.ip),
     remotePort: remote.port,
-    version: header(head, direction === 'in' ? 'User-Agent' : 'Server') ?? '',
-    protocol,
-    features,
-    crawl: (header(head, 'Crawl') ?? '').trim(),
-    serverDomain: header(head, 'Server-Domain'),
-    instanceCookie: header(head, 'Instance-Cookie'),
+    version: own(header(head, direction === 'in' ? 'User-Agent' : 'Server') ?? ''),
+    protocol: sharedVersion(protocol),
+    features: sharedFeatures(features),
+    crawl: own((header(head, 'Crawl') ?? '').trim()),
+    serverDomain: own(header(head, 'Server-Domain')),
+    instanceCookie: own(header(head, 'Instance-Cookie')),
   };
   if (nid !== undefined) info.networkId = Number(nid);
   if (direction === 'out') info.listeningPort = remote.port;

@@ -121,11 +121,12 @@ function acceptInbound(core: OverlayCore, socket: tls.TLSSocket, head: HttpHead,
     return undefined;
   }
   info.fixed = slot.fixed;
-  socket.write(upgradeResponse(check, local));
   const listener = core.listener();
-  listener?.release(socket);
+  const since = listener?.release(socket);
+  // The 101 leaves before activation announces the peer (what activation sends the peer is
+  // written as one, at the end of the tick, by the Peer).
+  socket.write(upgradeResponse(check, local));
   const peer = core.activate(info, slot, socket, rest, consumer);
-  const since = listener?.secureSince(socket);
   if (since !== undefined) core.emit('handshakeCompleted', 'in', (performance.now() - since) / 1000);
   return peer;
 }

@@ -77,9 +77,21 @@ export class Listener {
 
   private onConnection(socket: tls.TLSSocket): void {
     this.secureAt.set(socket, performance.now());
+    this.track(socket);
+    this.readHead(socket);
+  }
+
+  /**
+   * The handlers that stay for the connection's life, made apart from readHead's: closures made in
+   * one call share its variables, and these would otherwise keep the head reader of every peer.
+   */
+  private track(socket: tls.TLSSocket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+  }
+
+  private readHead(socket: tls.TLSSocket): void {
     const reader = new HttpHeadReader(this.opts.headLimits);
     const timer = setTimeout(() => {
       this.handlers.onBadClient?.(socket.remoteAddress ?? '?', 'HTTP head timeout');
@@ -111,9 +123,15 @@ export class Listener {
     socket.on('data', onData);
   }
 
-  /** A socket that became a peer is no longer closed with the listener (the overlay closes peers itself). */
-  release(socket: tls.TLSSocket): void {
+  /**
+   * A socket that became a peer is no longer closed with the listener (the overlay closes peers
+   * itself). Returns when its TLS session was established (performance.now()), as secureSince.
+   */
+  release(socket: tls.TLSSocket): number | undefined {
     this.sockets.delete(socket);
+    const since = this.secureAt.get(socket);
+    this.secureAt.delete(socket);
+    return since;
   }
 }
 

@@ -12,7 +12,7 @@ import { formatEndpoint } from '../address/address.js';
 import type { PeerMessage } from '../protocol/codec.js';
 import type { RawFrame } from '../protocol/framing.js';
 import type { LocalNode } from '../connect/handshake-io.js';
-import { Peer, type PeerInfo, type PeerLedgerStatus, type PeerOptions } from '../peer/peer.js';
+import { Peer, peerSettings, type PeerInfo, type PeerLedgerStatus, type PeerOptions } from '../peer/peer.js';
 import { describeClose } from '../peer/reasons.js';
 import { type ResourceConsumer, ResourceTable } from '../resource/resource-table.js';
 import { buildCrawl, DEFAULT_CRAWL_SNAPSHOT_MS, type OverlayServerFacts } from './crawl.js';
@@ -343,21 +343,23 @@ export class Overlay extends EventEmitter<OverlayEvents> implements OverlayView 
 
   // ------------------------------------------------------------ active peers
 
-  private peerOptions(consumer: ResourceConsumer): Partial<PeerOptions> {
-    return {
+  /** Every peer's options, made once: peers share them (their resource entry is their own). */
+  private peerOptionsOnce: Readonly<PeerOptions> | undefined;
+
+  private peerOptions(): Readonly<PeerOptions> {
+    return (this.peerOptionsOnce ??= peerSettings({
       pingIntervalMs: this.opts.timers.pingIntervalMs,
       shutdownTimeoutMs: this.opts.timers.shutdownTimeoutMs,
       sendQueueTarget: this.opts.timers.sendQueueTarget,
       sendQueueIntervals: this.opts.timers.sendQueueIntervals,
       ...(this.opts.timers.decompressBytesPerSecond ? { decompressBytesPerSecond: this.opts.timers.decompressBytesPerSecond } : {}),
-      consumer,
       log: this.log,
       onSent: (type, bytes, msg) => this.features.onSent(type, bytes, msg),
-    };
+    }));
   }
 
   private activate(info: PeerInfo, slot: Slot, socket: tls.TLSSocket, rest: Buffer, consumer: ResourceConsumer): Peer {
-    const peer = new Peer(info, socket, rest, this.peerOptions(consumer));
+    const peer = new Peer(info, socket, rest, this.peerOptions(), consumer);
     this.peersById.set(peer.id, peer);
     this.crawlSnapshot?.invalidate();
     this.slots.set(peer.id, slot);

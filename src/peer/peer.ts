@@ -17,6 +17,7 @@ import type { PeerClose } from './reasons.js';
 import { Charge, type ChargeKind, DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from '../resource/resource.js';
 import { type ResourceConsumer, standaloneConsumer } from '../resource/resource-table.js';
 import { DecompressBudget } from './decompress-budget.js';
+import { wheelFor, type Ticking } from './tick-wheel.js';
 import { TrafficStats } from './traffic.js';
 
 export type Direction = 'in' | 'out';
@@ -97,6 +98,19 @@ export const DEFAULT_PEER_OPTIONS: PeerOptions = {
   resource: DEFAULT_RESOURCE_LIMITS,
 };
 
+/** Options resolved once (defaults filled in), to be shared by every peer made with them. */
+const RESOLVED = new WeakSet<PeerOptions>();
+
+/**
+ * The full options for `opts`, made once and shared: a Peer given these keeps a reference instead
+ * of a copy of its own. Give each peer its `consumer` as the Peer's own argument.
+ */
+export function peerSettings(opts: Partial<PeerOptions> = {}): Readonly<PeerOptions> {
+  const resolved = { ...DEFAULT_PEER_OPTIONS, ...opts };
+  RESOLVED.add(resolved);
+  return resolved;
+}
+
 /** What the peer last told us of its ledgers (TMStatusChange). */
 export interface PeerLedgerStatus {
   status?: number;
@@ -121,7 +135,11 @@ export interface PeerEvents {
 
 let nextPeerId = 1;
 
-export class Peer extends EventEmitter<PeerEvents> {
+const flushPeer = (peer: Peer) => peer.flushWrites();
+/** A tick's frames for one peer are written at once from this size on (a TLS record holds 16 KiB). */
+const OUTBOX_FLUSH_BYTES = 16 * 1024;
+
+export class Peer extends EventEmitter<PeerEvents> implements Ticking {
   readonly id = nextPeerId++;
   readonly connectedAt = Date.now();
   readonly traffic = new TrafficStats();
@@ -132,16 +150,15 @@ export class Peer extends EventEmitter<PeerEvents> {
   closed = false;
   closeReason: PeerClose | undefined;
 
-  private readonly decoder: FrameDecoder;
-  private readonly opts: PeerOptions;
-  private readonly timer: NodeJS.Timeout;
+  /** Made on the first bytes received: an idle peer holds none. */
+  private decoder: FrameDecoder | undefined;
+  private readonly opts: Readonly<PeerOptions>;
   private pendingPing: { seq: number; sentAt: number } | undefined;
   private pendingWrites = 0;
-  /** Corked until the end of this tick (see cork). */
-  private corked = false;
   private largeSendQueueTicks = 0;
   private initialBytes: Buffer | undefined;
-  private readonly decompressBudget: DecompressBudget;
+  /** Made on the first compressed frame. */
+  private decompressBudget: DecompressBudget | undefined;
   private resumeTimer: NodeJS.Timeout | undefined;
   /** When the last "charged heavily" line was written, and how many were held back since. */
   private chargeLoggedAt: number | undefined;
@@ -153,16 +170,15 @@ export class Peer extends EventEmitter<PeerEvents> {
     readonly info: PeerInfo,
     private readonly socket: Duplex,
     initialBytes: Buffer,
-    opts: Partial<PeerOptions> = {},
+    /** Partial options, or ones made once by peerSettings() and shared by many peers. */
+    opts: Partial<PeerOptions> | Readonly<PeerOptions> = {},
+    /** This peer's resource entry; overrides `opts.consumer`. */
+    consumer?: ResourceConsumer,
   ) {
     super();
-    this.opts = { ...DEFAULT_PEER_OPTIONS, ...opts };
-    this.resource = this.opts.consumer ?? standaloneConsumer(this.opts.resource, info.remoteIp);
-    // Only types we read are decompressed: an unknown type is skipped as it came.
-    this.decoder = new FrameDecoder({ compression: info.features.compression, maxFrameBytes: this.opts.maxFrameBytes, decompress: isKnownType });
-    this.decompressBudget = new DecompressBudget(this.opts.decompressBytesPerSecond, this.opts.now);
-    this.timer = setInterval(() => this.onTimer(), this.opts.pingIntervalMs);
-    this.timer.unref();
+    this.opts = RESOLVED.has(opts as PeerOptions) ? (opts as PeerOptions) : { ...DEFAULT_PEER_OPTIONS, ...opts };
+    this.resource = consumer ?? this.opts.consumer ?? standaloneConsumer(this.opts.resource, info.remoteIp);
+    wheelFor(this.opts.pingIntervalMs).add(this);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close({ reason: 'socket-error', detail: err.message }));
     socket.on('close', () => this.close({ reason: 'remote-closed' }));
@@ -215,28 +231,38 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.traffic.record('out', type, frame.length);
     this.opts.onSent?.(type, frame.length, msg);
     this.pendingWrites++;
-    this.socket.write(frame, () => {
-      this.pendingWrites--;
-    });
+    // Everything sent to this peer in one tick (the pongs for a read full of pings, a relay burst)
+    // goes out as one write: one TLS record and one system call instead of one each.
+    if (this.outbox) {
+      this.outbox.push(frame);
+      this.outboxBytes += frame.length;
+      if (this.outboxBytes >= OUTBOX_FLUSH_BYTES) this.flushWrites();
+      return;
+    }
+    this.outbox = [frame];
+    this.outboxBytes = frame.length;
+    process.nextTick(flushPeer, this);
   }
 
-  /**
-   * Hold this peer's writes until the current tick ends, then write them together (one TLS record
-   * and one syscall for many frames): the relay calls it before sending a burst of items.
-   */
-  cork(): void {
-    if (this.corked || this.closed) return;
-    this.corked = true;
-    this.socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      this.socket.uncork();
+  /** Frames sent in this tick, not yet handed to the socket. */
+  private outbox: Buffer[] | undefined;
+  private outboxBytes = 0;
+
+  /** Hands this tick's frames to the socket in one write (at the end of the tick, or when many). */
+  flushWrites(): void {
+    const box = this.outbox;
+    if (!box) return;
+    this.outbox = undefined;
+    this.outboxBytes = 0;
+    const n = box.length;
+    this.socket.write(n === 1 ? box[0]! : Buffer.concat(box), () => {
+      this.pendingWrites -= n;
     });
   }
 
   /** Bytes handed to the socket and not yet written out. */
   get unwrittenBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.outboxBytes;
   }
 
   /** Charge the peer; past the drop threshold it is disconnected. Returns false once dropped. */
@@ -271,15 +297,27 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.closed) return;
     this.closed = true;
     this.closeReason = close;
-    clearInterval(this.timer);
+    wheelFor(this.opts.pingIntervalMs).remove(this);
     clearTimeout(this.resumeTimer);
     // The entry outlives the connection for the table's expiration time (rippled: 300 s).
     this.resource.release();
     this.socket.removeAllListeners('data');
     this.socket.on('error', () => {});
-    this.socket.end();
-    // A peer that stops reading must not keep the socket (and its buffers) forever.
-    setTimeout(() => this.socket.destroy(), this.opts.shutdownTimeoutMs).unref();
+    if (close.reason === 'remote-closed') {
+      // They closed: nothing more of ours will be read, so the socket goes at once (rippled closes
+      // it too), without a TLS shutdown of our own and a timer to wait for it.
+      this.outbox = undefined;
+      this.socket.destroy();
+    } else {
+      this.flushWrites(); // what was sent before the close goes out before it
+      this.socket.end();
+    }
+    if (!this.socket.destroyed) {
+      // A peer that stops reading must not keep the socket (and its buffers) forever.
+      const cut = setTimeout(() => this.socket.destroy(), this.opts.shutdownTimeoutMs);
+      cut.unref();
+      this.socket.once('close', () => clearTimeout(cut));
+    }
     this.emit('close', close);
   }
 
@@ -290,7 +328,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.send('PING', { type: PingType.PING, seq });
   }
 
-  private onTimer(): void {
+  /** Once per ping interval (the shared wheel calls it). */
+  tick(): void {
     if (this.closed) return;
     if (this.pendingWrites >= this.opts.sendQueueTarget) {
       if (++this.largeSendQueueTicks >= this.opts.sendQueueIntervals) return this.close({ reason: 'large-send-queue' });
@@ -305,6 +344,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.closed) return;
     let frames: RawFrame[];
     try {
+      // Only types we read are decompressed: an unknown type is skipped as it came.
+      this.decoder ??= new FrameDecoder({ compression: this.info.features.compression, maxFrameBytes: this.opts.maxFrameBytes, decompress: isKnownType });
       frames = this.decoder.push(chunk);
     } catch (err) {
       const reason = err instanceof FrameError ? err.message : String(err);
@@ -329,6 +370,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     let bytes = 0;
     for (const f of frames) if (f.compressed && !f.skipped) bytes += f.payload.length;
     if (bytes === 0) return;
+    this.decompressBudget ??= new DecompressBudget(this.opts.decompressBytesPerSecond, this.opts.now);
     const waitMs = this.decompressBudget.spend(bytes);
     if (waitMs === 0 || this.resumeTimer) return;
     this.decompressionPauseMs += waitMs;
@@ -374,15 +416,23 @@ export class Peer extends EventEmitter<PeerEvents> {
     // ping request costs a reply).
     const fee = msg.name === 'PING' && msg.message.type === PingType.PING ? Charge.moderate : Charge.trivial;
     if (!this.charge(fee, msg.name === 'PING' ? 'ping' : 'message')) return;
-    if (msg.name === 'PING') this.onPing(msg.message);
+    if (msg.name === 'PING') this.onPing(msg.message, frame.payload);
     else if (msg.name === 'STATUS_CHANGE') this.onStatusChange(msg.message);
     this.emit('message', msg, frame);
   }
 
-  private onPing(m: TMPing): void {
+  private onPing(m: TMPing, payload: Uint8Array): void {
     if (m.type === PingType.PING) {
       // rippled answers with the same message, its type changed: seq, pingTime and netTime come back.
-      this.send('PING', { ...m, type: PingType.PONG });
+      // Encoders write field 1 (type) first, as the bytes 08 00 for PING: then the answer is the
+      // same bytes with 08 01, with no decode-and-encode round.
+      if (payload.length >= 2 && payload[0] === 0x08 && payload[1] === PingType.PING) {
+        const pong = Buffer.from(payload);
+        pong[1] = PingType.PONG;
+        this.sendRaw(MessageType.PING, pong); // a ping's traffic category needs no message
+      } else {
+        this.send('PING', { ...m, type: PingType.PONG });
+      }
       return;
     }
     if (this.pendingPing && hasField(m, 'seq') && m.seq === this.pendingPing.seq) {

@@ -25,15 +25,26 @@ export function trafficLabel(key: TrafficKey): string {
   return key === UNKNOWN_TRAFFIC ? UNKNOWN_TRAFFIC : (messageTypeName(key) ?? UNKNOWN_TRAFFIC);
 }
 
+const NONE: ReadonlyMap<TrafficKey, Counter> = new Map();
+
 export class TrafficStats {
-  /** At most one entry per known type, plus `UNKNOWN_TRAFFIC`. */
-  readonly in = new Map<TrafficKey, Counter>();
-  readonly out = new Map<TrafficKey, Counter>();
+  /** Made on the first frame each way: most of an idle peer's life has none. */
+  private inTable: Map<TrafficKey, Counter> | undefined;
+  private outTable: Map<TrafficKey, Counter> | undefined;
   bytesIn = 0;
   bytesOut = 0;
 
+  /** At most one entry per known type, plus `UNKNOWN_TRAFFIC`. */
+  get in(): ReadonlyMap<TrafficKey, Counter> {
+    return this.inTable ?? NONE;
+  }
+
+  get out(): ReadonlyMap<TrafficKey, Counter> {
+    return this.outTable ?? NONE;
+  }
+
   record(direction: 'in' | 'out', type: number, wireBytes: number): void {
-    const table = direction === 'in' ? this.in : this.out;
+    const table = direction === 'in' ? (this.inTable ??= new Map()) : (this.outTable ??= new Map());
     const key = trafficKey(type);
     let c = table.get(key);
     if (!c) table.set(key, (c = { messages: 0, bytes: 0 }));

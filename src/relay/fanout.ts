@@ -234,9 +234,8 @@ export class RelayFanout {
       if (txPlan && !txPlan.send.has(p.id)) continue; // gets the hash in its next TMHaveTransactions
       const lz4 = p.info.features.compression;
       const out = lz4 ? (framed.lz4 ??= tryEncodeFrame(frame.type, payload, true) ?? null) : (framed.plain ??= tryEncodeFrame(frame.type, payload, false) ?? null);
-      if (!out) continue;
-      p.cork(); // this tick's items leave in one write per peer
-      p.sendFrame(frame.type, out);
+      // Peer.sendFrame gathers a tick's frames for one peer into one write.
+      if (out) p.sendFrame(frame.type, out);
     }
   }
 }
