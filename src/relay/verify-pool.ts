@@ -11,7 +11,11 @@
  * - Never a hang: the jobs of a worker that dies are verified on the event loop and answered, and the
  *   worker is replaced; a worker that cannot even start three times in a row leaves the pool verifying
  *   inline (logged once). Jobs still waiting when the pool closes are answered `undefined` (not verified).
- * - Workers start with the first job; until one has loaded, jobs are verified at once on the event loop.
+ * - Idle, it verifies on the event loop: while no job waits or runs, the first IDLE_INLINE_PER_TICK jobs of
+ *   a tick are checked at once, since a hop to a worker and back costs more than one check (a trickle
+ *   of validations never waits, and a small node never starts its threads). A burst, or load that keeps
+ *   jobs in flight, goes to the workers.
+ * - Workers start with the first job they get; until one has loaded, jobs are verified at once on the event loop.
  * - An idle worker is unref'd (only one with jobs keeps the process alive), and all are terminated on close.
  * - Loads from the built dist/ (verify-worker.js) and from TypeScript sources under tsx or vitest
  *   (verify-worker.ts, through tsx's loader registered in the worker).
@@ -43,8 +47,13 @@ export interface VerifyPoolOptions {
   threads: number;
   /** Most jobs waiting or running at once. */
   queueMax: number;
+  /** Jobs of one tick checked on the event loop while the pool is idle (default IDLE_INLINE_PER_TICK; tests use 0). */
+  idleInlinePerTick?: number;
   log?: Logger;
 }
+
+/** While no job waits or runs, this many of a tick's jobs are checked at once on the event loop. */
+export const IDLE_INLINE_PER_TICK = 4;
 
 /** [overlay] verify_threads default: one worker per core. */
 export function defaultVerifyThreads(): number {
@@ -154,7 +163,7 @@ const MAX_FAILED_STARTS = 3;
 
 export class VerifyPool implements Verifier {
   /** Counters for tests and the bench. */
-  readonly stats = { batches: 0, replaced: 0, inline: 0 };
+  readonly stats = { batches: 0, replaced: 0, inline: 0, idleInline: 0 };
   private readonly slots: Slot[];
   private pending: Pending[] = [];
   private count = 0;
@@ -162,8 +171,11 @@ export class VerifyPool implements Verifier {
   private closed = false;
   private broken = false;
   private nextBatch = 1;
+  private inlineThisTick = 0;
+  private readonly idleInline: number;
 
   constructor(private readonly opts: VerifyPoolOptions) {
+    this.idleInline = opts.idleInlinePerTick ?? IDLE_INLINE_PER_TICK;
     this.slots = Array.from({ length: opts.threads }, () => ({ worker: undefined, inflight: new Map(), load: 0, started: false, failedStarts: 0 }));
   }
 
@@ -191,6 +203,11 @@ export class VerifyPool implements Verifier {
 
   submit(job: VerifyJob, done: VerifyDone): void {
     if (this.closed) return done(undefined);
+    if (this.count === 0 && this.inlineThisTick < this.idleInline) {
+      if (this.inlineThisTick++ === 0) setImmediate(() => (this.inlineThisTick = 0));
+      this.stats.idleInline++;
+      return done(runVerifyJob(job));
+    }
     if (this.broken || !this.ready()) {
       // Until a worker is up (a worker takes a while to load), items are verified here, at once.
       this.stats.inline++;

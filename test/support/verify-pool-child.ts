@@ -11,7 +11,8 @@ import { forgedTransaction, signedTransaction } from './transactions.js';
 
 const modulePath = process.argv[2] ?? new URL('../../src/relay/verify-pool.ts', import.meta.url).pathname;
 const { VerifyPool } = (await import(pathToFileURL(resolve(modulePath)).href)) as typeof import('../../src/relay/verify-pool.js');
-const pool = new VerifyPool({ threads: 2, queueMax: 100 });
+// No idle inline checks: the first job starts the workers and the rest go to them.
+const pool = new VerifyPool({ threads: 2, queueMax: 100, idleInlinePerTick: 0 });
 const key = TestKey.random();
 const jobs = [signedTransaction(key, 1), forgedTransaction(key, 2), signedTransaction(key, 3)];
 // The first job starts the workers (and is verified at once); the rest wait until they are up.
