@@ -130,10 +130,10 @@ export class ValidatorReduceRelay {
   }
 }
 
-/** The validator (signing key, hex) of a validation or proposal; undefined for anything else. */
-export function messageValidator(msg: PeerMessage): string | undefined {
-  if (msg.name === 'PROPOSE_LEDGER') return msg.message.nodePubKey.toString('hex');
-  if (msg.name === 'VALIDATION') return ValidatorsHub.validationSigner(msg.message.validation)?.toString('hex');
+/** The signing key of a proposal or validation (a validation is parsed for it: call this once per message). */
+export function messageSigner(msg: PeerMessage): Buffer | undefined {
+  if (msg.name === 'PROPOSE_LEDGER') return Buffer.from(msg.message.nodePubKey);
+  if (msg.name === 'VALIDATION') return ValidatorsHub.validationSigner(msg.message.validation);
   return undefined;
 }
 

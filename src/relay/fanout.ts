@@ -10,7 +10,7 @@ import type { Peer } from '../peer/peer.js';
 import { Charge } from '../resource/resource.js';
 import type { ValidatorsHub } from '../validators/hub.js';
 import type { ValidatorMonitor } from '../monitor/validator-monitor.js';
-import { messageValidator, type ValidatorReduceRelay } from '../reduce-relay/vp-relay.js';
+import { messageSigner, type ValidatorReduceRelay } from '../reduce-relay/vp-relay.js';
 import type { TxReduceRelay } from '../reduce-relay/tx-relay.js';
 import type { TrafficCount } from '../traffic/traffic-count.js';
 import type { HashRouter } from './hash-router.js';
@@ -115,16 +115,18 @@ export class RelayFanout {
     // Duplicates are found here, on arrival, so that a copy never costs a verification.
     const skip = deps.router.receive(check.key, from.id);
     const hub = deps.validators;
-    const validator = messageValidator(msg);
+    // Parsed once per message: the relay policy, the trust check and the squelch slots all need it.
+    const signer = messageSigner(msg);
+    const validator = signer?.toString('hex');
     if (!skip) {
       const dup = msg.name === 'TRANSACTION' ? 'transactions_duplicate' : msg.name === 'PROPOSE_LEDGER' ? 'proposals_duplicate' : msg.name === 'VALIDATION' ? 'validations_duplicate' : undefined;
       if (dup) deps.traffic.add(dup, true, frame.wireBytes);
       // A later copy still tells the slots which peers carry this validator (rippled counts it too).
-      if (validator !== undefined && (!hub || relayDecision(hub, msg) !== 'drop')) deps.vpRelay.observe(check.key, validator, [from.id]);
+      if (validator !== undefined && (!hub || relayDecision(hub, msg, signer) !== 'drop')) deps.vpRelay.observe(check.key, validator, [from.id]);
       return void deps.onOutcome(msg.name, 'duplicate');
     }
-    const policy = hub ? relayDecision(hub, msg) : 'relay';
-    const trusted = hub !== undefined && validator !== undefined && hub.list.trusted(Buffer.from(validator, 'hex'));
+    const policy = hub ? relayDecision(hub, msg, signer) : 'relay';
+    const trusted = hub !== undefined && signer !== undefined && hub.list.trusted(signer);
     if (hub && validator !== undefined && !trusted) {
       deps.traffic.add(msg.name === 'VALIDATION' ? 'validations_untrusted' : 'proposals_untrusted', true, frame.wireBytes);
     }

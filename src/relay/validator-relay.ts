@@ -4,7 +4,8 @@
  */
 import type { PeerMessage } from '../protocol/codec.js';
 import { Charge, type ChargeKind } from '../resource/resource.js';
-import { type ListFee, ValidatorsHub } from '../validators/hub.js';
+import type { ListFee, ValidatorsHub } from '../validators/hub.js';
+import { messageSigner } from '../reduce-relay/vp-relay.js';
 import { quorumJson, validatorListSummary } from '../validators/reports.js';
 
 /** Resource::feeUnwantedData, feeBadData, feeInvalidSignature, feeHighBurdenPeer. */
@@ -15,13 +16,15 @@ export const LIST_FEE_CHARGES: Record<ListFee, ChargeKind> = {
   highBurden: Charge.heavy,
 };
 
-/** The relay policy's answer for a proposal or validation ('relay' for anything else, or when unreadable). */
-export function relayDecision(hub: ValidatorsHub, msg: PeerMessage): 'relay' | 'hold' | 'drop' {
-  if (msg.name === 'PROPOSE_LEDGER') return hub.relayDecision('proposal', msg.message.nodePubKey);
-  if (msg.name === 'VALIDATION') {
-    const signer = ValidatorsHub.validationSigner(msg.message.validation);
-    return signer === undefined ? 'relay' : hub.relayDecision('validation', signer);
-  }
+/**
+ * The relay policy's answer for a proposal or validation ('relay' for anything else, or when unreadable).
+ * `signer`: the message's signing key when the caller has it already (messageSigner), so a validation is
+ * not parsed again.
+ */
+export function relayDecision(hub: ValidatorsHub, msg: PeerMessage, signer: Uint8Array | undefined = messageSigner(msg)): 'relay' | 'hold' | 'drop' {
+  if (signer === undefined) return 'relay';
+  if (msg.name === 'PROPOSE_LEDGER') return hub.relayDecision('proposal', signer);
+  if (msg.name === 'VALIDATION') return hub.relayDecision('validation', signer);
   return 'relay';
 }
 
