@@ -202,10 +202,6 @@ function parseStrictDerSignature(der: Uint8Array): Uint8Array | undefined {
   return Buffer.from(r.value.toString(16).padStart(64, '0') + s.value.toString(16).padStart(64, '0'), 'hex');
 }
 
-/**
- * Verifies a DER signature over a 32-byte digest like rippled's handshake does: strict DER required,
- * high-S accepted (normalised first, since libsecp256k1 rejects it). Never throws.
- */
 /** Keys seen lately, uncompressed: the same validators and accounts sign again and again. */
 const parsedKeys = new Map<string, Uint8Array>();
 const PARSED_KEYS_MAX = 4096;
@@ -225,6 +221,10 @@ function uncompressed(publicKey: Uint8Array): Uint8Array {
   return key;
 }
 
+/**
+ * Verifies a DER signature over a 32-byte digest like rippled's handshake does: strict DER required,
+ * high-S accepted (normalised first, since libsecp256k1 rejects it). Never throws.
+ */
 export function verifyDigestSignature(
   publicKey: Uint8Array,
   digest32: Uint8Array,
